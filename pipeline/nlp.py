@@ -1,0 +1,152 @@
+"""The one place that builds the Danish spaCy pipeline.
+
+Default: ``spacy.blank("da")`` + a lookup lemmatizer fed by spacy-lookups-data + the
+rule-based sentencizer: fully offline. The lemma lookup runs on the lower-cased token
+("Byrådet" at a sentence start -> "byråd") through a per-word cache, because the lookup,
+not the classifier, is the bottleneck of a spaCy featuriser (see shared/MEASURED.md).
+An installed Danish pipeline (e.g. ``da_core_news_sm``) is used instead when configured.
+"""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+
+from pipeline.errors import ConfigError
+
+LEMMA_COMPONENT = "samskab_lower_lemmatizer"
+
+
+@dataclass(frozen=True, slots=True)
+class Analysis:
+    """What the featuriser and the evidence finder need from one text."""
+
+    lemmas: list[str]                 # one lower-cased lemma per non-space token
+    token_sent: list[int]             # sentence index of each lemma
+    sentences: list[tuple[int, int]]  # character spans of the sentences
+
+    @property
+    def lemma_text(self) -> str:
+        return " ".join(self.lemmas)
+
+
+class LemmaCache:
+    """lower-cased token -> lemma, memoised (Danish vocabulary is long-tailed but repeats)."""
+
+    def __init__(self) -> None:
+        from spacy.lookups import load_lookups
+        from spacy.strings import get_string_id
+
+        self._table = load_lookups("da", ["lemma_lookup"]).get_table("lemma_lookup")
+        self._hash = get_string_id
+        # function words are left as they are: the table maps e.g. "med" -> "mede"
+        from spacy.lang.da.stop_words import STOP_WORDS
+
+        self._cache: dict[str, str] = {w: w for w in STOP_WORDS}
+
+    def __call__(self, lower: str) -> str:
+        lemma = self._cache.get(lower)
+        if lemma is None:
+            found = self._table.get(self._hash(lower))
+            lemma = found.lower() if isinstance(found, str) else lower
+            if len(self._cache) < 2_000_000:
+                self._cache[lower] = lemma
+        return lemma
+
+
+def _register_component() -> None:
+    from spacy.language import Language
+
+    if Language.has_factory(LEMMA_COMPONENT):
+        return
+
+    @Language.factory(LEMMA_COMPONENT)
+    def _make(nlp, name):  # noqa: ANN001 - spaCy factory signature
+        cache = LemmaCache()
+
+        def component(doc):
+            for token in doc:
+                token.lemma_ = cache(token.lower_)
+            return doc
+
+        return component
+
+
+@functools.lru_cache(maxsize=4)
+def get_nlp(pipeline: str = "blank", lowercase_lemmas: bool = True):
+    """Build (once per process) the Danish pipeline described by the config."""
+    import spacy
+
+    if pipeline == "blank":
+        nlp = spacy.blank("da")
+        if lowercase_lemmas:
+            _register_component()
+            nlp.add_pipe(LEMMA_COMPONENT)
+        else:
+            nlp.add_pipe("lemmatizer", config={"mode": "lookup"})
+            nlp.initialize()
+        nlp.add_pipe("sentencizer")
+        return nlp
+    try:
+        nlp = spacy.load(pipeline, exclude=["ner"])
+    except OSError as e:
+        raise ConfigError(path="nlp.pipeline", detail=f"spaCy pipeline {pipeline!r} is not installed ({e}); use 'blank' or install it") from e
+    if "senter" not in nlp.pipe_names and "parser" not in nlp.pipe_names:
+        nlp.add_pipe("sentencizer")
+    return nlp
+
+
+class Analyser:
+    """Tokenise + lemmatise + sentence-split texts in batches, returning plain data.
+
+    Returning lists of strings (not Docs) keeps worker processes cheap to talk to.
+    """
+
+    def __init__(self, pipeline: str = "blank", lowercase_lemmas: bool = True, batch_size: int = 256) -> None:
+        self.pipeline = pipeline
+        self.batch_size = batch_size
+        self.nlp = get_nlp(pipeline, lowercase_lemmas)
+        self._fast = pipeline == "blank"
+        self._lemma = LemmaCache() if self._fast else None
+        if self._fast:
+            self._sentencizer = self.nlp.get_pipe("sentencizer")
+
+    def analyse(self, texts: Iterable[str]) -> Iterator[Analysis]:
+        if self._fast:
+            # tokenizer + sentencizer only; lemmas come from the cache (same result as the
+            # lemmatizer component, without setting attributes on every token)
+            lemma = self._lemma
+            for doc in self.nlp.tokenizer.pipe(texts, batch_size=self.batch_size):
+                doc = self._sentencizer(doc)
+                yield _to_analysis(doc, lambda t: lemma(t.lower_))
+        else:
+            for doc in self.nlp.pipe(texts, batch_size=self.batch_size):
+                yield _to_analysis(doc, lambda t: t.lemma_.lower())
+
+    def lemma_texts(self, texts: Iterable[str]) -> list[str]:
+        return [a.lemma_text for a in self.analyse(texts)]
+
+
+def _to_analysis(doc, lemma_of) -> Analysis:  # noqa: ANN001
+    lemmas: list[str] = []
+    token_sent: list[int] = []
+    sentences: list[tuple[int, int]] = []
+    for i, sent in enumerate(doc.sents):
+        sentences.append((sent.start_char, sent.end_char))
+        for token in sent:
+            if token.is_space:
+                continue
+            lemmas.append(lemma_of(token))
+            token_sent.append(i)
+    return Analysis(lemmas, token_sent, sentences)
+
+
+@functools.lru_cache(maxsize=1)
+def _default_analyser() -> Analyser:
+    return Analyser()
+
+
+def split_sentences(text: str) -> list[tuple[int, int]]:
+    """Character spans of the sentences of ``text`` (spaCy sentencizer, Danish rules)."""
+    return next(_default_analyser().analyse([text])).sentences
