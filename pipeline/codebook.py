@@ -126,11 +126,16 @@ class Codebook(_Strict):
 def load_codebook(path: str | Path | None = None) -> Codebook:
     """Read and validate a codebook; cached for the default path."""
     path = Path(path) if path else DEFAULT_CODEBOOK
-    return _load_cached(str(path.resolve()))
+    try:
+        st = path.stat()
+        stamp = (st.st_mtime_ns, st.st_size)
+    except OSError:
+        stamp = (0, 0)
+    return _load_cached(str(path.resolve()), stamp)
 
 
 @functools.lru_cache(maxsize=8)
-def _load_cached(path: str) -> Codebook:
+def _load_cached(path: str, stamp: tuple[int, int]) -> Codebook:  # stamp: reload when the file changes
     try:
         raw = yaml.safe_load(Path(path).read_text(encoding="utf-8"))
     except FileNotFoundError as e:

@@ -50,6 +50,7 @@ class ModelConfig(_Section):
     learning_rate: float = Field(5e-5, gt=0)
     max_length: int = Field(256, ge=8)
     batch_size: int = Field(16, ge=1)
+    checkpoint: str | None = None
 
 
 class ClassifyConfig(_Section):

@@ -22,7 +22,7 @@ LEMMA_COMPONENT = "samskab_lower_lemmatizer"
 class Analysis:
     """What the featuriser and the evidence finder need from one text."""
 
-    lemmas: list[str]                 # one lower-cased lemma per non-space token
+    lemmas: list[str]                 # one lower-cased lemma per word token (punctuation dropped, § kept)
     token_sent: list[int]             # sentence index of each lemma
     sentences: list[tuple[int, int]]  # character spans of the sentences
 
@@ -31,14 +31,21 @@ class Analysis:
         return " ".join(self.lemmas)
 
 
+@functools.lru_cache(maxsize=1)
+def _lemma_lookup_table():
+    """The Danish lemma table from spacy-lookups-data (seconds to load: once per process)."""
+    from spacy.lookups import load_lookups
+
+    return load_lookups("da", ["lemma_lookup"]).get_table("lemma_lookup")
+
+
 class LemmaCache:
     """lower-cased token -> lemma, memoised (Danish vocabulary is long-tailed but repeats)."""
 
     def __init__(self) -> None:
-        from spacy.lookups import load_lookups
         from spacy.strings import get_string_id
 
-        self._table = load_lookups("da", ["lemma_lookup"]).get_table("lemma_lookup")
+        self._table = _lemma_lookup_table()
         self._hash = get_string_id
         # function words are left as they are: the table maps e.g. "med" -> "mede"
         from spacy.lang.da.stop_words import STOP_WORDS
@@ -112,6 +119,18 @@ class Analyser:
         if self._fast:
             self._sentencizer = self.nlp.get_pipe("sentencizer")
 
+    def docs(self, texts: Iterable[str]) -> Iterator:
+        """spaCy Docs with sentences and lower-cased lemmas set (for the Matcher)."""
+        if self._fast:
+            lemma = self._lemma
+            for doc in self.nlp.tokenizer.pipe(texts, batch_size=self.batch_size):
+                doc = self._sentencizer(doc)
+                for token in doc:
+                    token.lemma_ = lemma(token.lower_)
+                yield doc
+        else:
+            yield from self.nlp.pipe(texts, batch_size=self.batch_size)
+
     def analyse(self, texts: Iterable[str]) -> Iterator[Analysis]:
         if self._fast:
             # tokenizer + sentencizer only; lemmas come from the cache (same result as the
@@ -122,10 +141,15 @@ class Analyser:
                 yield _to_analysis(doc, lambda t: lemma(t.lower_))
         else:
             for doc in self.nlp.pipe(texts, batch_size=self.batch_size):
-                yield _to_analysis(doc, lambda t: t.lemma_.lower())
+                yield analysis_of(doc)
 
     def lemma_texts(self, texts: Iterable[str]) -> list[str]:
         return [a.lemma_text for a in self.analyse(texts)]
+
+
+def analysis_of(doc) -> Analysis:  # noqa: ANN001
+    """Analysis of a Doc whose tokens already carry lemmas."""
+    return _to_analysis(doc, lambda t: t.lemma_.lower())
 
 
 def _to_analysis(doc, lemma_of) -> Analysis:  # noqa: ANN001
@@ -135,7 +159,7 @@ def _to_analysis(doc, lemma_of) -> Analysis:  # noqa: ANN001
     for i, sent in enumerate(doc.sents):
         sentences.append((sent.start_char, sent.end_char))
         for token in sent:
-            if token.is_space:
+            if token.is_space or (token.is_punct and token.text != "§"):
                 continue
             lemmas.append(lemma_of(token))
             token_sent.append(i)

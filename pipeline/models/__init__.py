@@ -1,0 +1,201 @@
+"""Classifier backends behind one interface, chosen by name, and model folders.
+
+A model folder holds the backend's files, ``model.json`` (backend, config, codebook hash,
+training-data hash, label distribution, metrics, sha256 of every file), ``metrics.json``,
+``heldout_predictions.jsonl`` and ``MODEL_CARD.md``. Loading verifies the hashes and the
+codebook, so a tampered or foreign folder is refused rather than unpickled.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import importlib
+import json
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from pipeline import MODELS_DIR
+from pipeline.codebook import Codebook, load_codebook
+from pipeline.config import ModelConfig
+from pipeline.errors import ModelError, UnknownNameError, UntrustedModelError
+from pipeline.models.base import Backend, BatchOutput
+
+#: name -> "module:Class". Names are stable; heavy modules are imported on first use.
+BACKENDS: dict[str, str] = {
+    "tfidf": "pipeline.models.tfidf:TfidfBackend",
+    "spacy": "pipeline.models.spacy_textcat:SpacyBackend",
+    "transformer": "pipeline.models.transformer:TransformerBackend",
+}
+MANIFEST = "model.json"
+FORMAT_VERSION = 1
+DEFAULT_MODEL_DIR = MODELS_DIR / "default"
+
+
+def backend_class(name: str) -> type[Backend]:
+    if name not in BACKENDS:
+        raise UnknownNameError(kind="backend", name=name, choices=", ".join(BACKENDS))
+    module, cls = BACKENDS[name].split(":")
+    return getattr(importlib.import_module(module), cls)
+
+
+def create_backend(config: ModelConfig, codebook: Codebook | None = None) -> Backend:
+    return backend_class(config.backend)(config, codebook or load_codebook())
+
+
+def _sha256(path: Path) -> str:
+    h = hashlib.sha256()
+    with path.open("rb") as fh:
+        for chunk in iter(lambda: fh.read(1 << 20), b""):
+            h.update(chunk)
+    return h.hexdigest()
+
+
+def _files_of(directory: Path, names: list[str]) -> dict[str, str]:
+    out = {}
+    for name in names:
+        p = directory / name
+        if p.is_dir():
+            for f in sorted(p.rglob("*")):
+                if f.is_file():
+                    out[str(f.relative_to(directory))] = _sha256(f)
+        else:
+            out[name] = _sha256(p)
+    return out
+
+
+@dataclass
+class Model:
+    """A loaded model: the backend plus the facts recorded when it was trained."""
+
+    backend: Backend
+    manifest: dict[str, Any]
+    directory: Path | None = None
+    codebook: Codebook = field(default_factory=load_codebook)
+
+    @property
+    def name(self) -> str:
+        return self.manifest.get("name") or (self.directory.name if self.directory else self.backend.name)
+
+    @property
+    def actor_threshold(self) -> float:
+        return float(self.manifest.get("config", {}).get("actor_threshold", 0.5))
+
+    def predict(self, texts: list[str], *, evidence_k: int = 3) -> BatchOutput:
+        return self.backend.predict(texts, evidence_k=evidence_k)
+
+    def predict_records(self, records: list[dict[str, Any]], *, evidence_k: int = 3, passthrough: tuple[str, ...] = ()) -> list[dict[str, Any]]:
+        """The classify contract for one batch: one output per input, same ``id``."""
+        texts = [r.get("text") or "" for r in records]
+        out = self.predict(texts, evidence_k=evidence_k)
+        rung_ids = self.codebook.rung_ids
+        actor_ids = self.codebook.actor_ids
+        thr = self.actor_threshold
+        results = []
+        for rec, rp, ap, ev in zip(records, out.rung_proba.tolist(), out.actor_proba.tolist(), out.evidence, strict=True):
+            rung = max(range(5), key=rp.__getitem__)
+            row = {
+                "id": str(rec["id"]), "rung": rung, "rung_label": rung_ids[rung],
+                "rung_proba": [round(p, 6) for p in rp],
+                "actors": [a for a, p in zip(actor_ids, ap, strict=True) if p >= thr],
+                "actor_proba": {a: round(p, 4) for a, p in zip(actor_ids, ap, strict=True)},
+                "evidence": ev,
+            }
+            for key in passthrough:
+                if key in rec and key not in row:
+                    row[key] = rec[key]
+            results.append(row)
+        return results
+
+
+def save_model(model: Backend, directory: Path, *, manifest: dict[str, Any]) -> Path:
+    """Write backend files + manifest with file hashes. The folder is replaced atomically."""
+    import shutil
+    import tempfile
+
+    directory = Path(directory)
+    directory.parent.mkdir(parents=True, exist_ok=True)
+    tmp = Path(tempfile.mkdtemp(prefix=f".{directory.name}.", dir=directory.parent))
+    try:
+        names = model.save(tmp)
+        for extra in manifest.pop("_extra_files", {}).items():
+            (tmp / extra[0]).write_text(extra[1], encoding="utf-8")
+            names.append(extra[0])
+        full = {
+            "format_version": FORMAT_VERSION,
+            "backend": model.name,
+            "created": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"),
+            "codebook_hash": model.codebook.hash,
+            "config": model.config.model_dump(mode="json"),
+            **manifest,
+            "files": _files_of(tmp, names),
+        }
+        (tmp / MANIFEST).write_text(json.dumps(full, indent=2, ensure_ascii=False), encoding="utf-8")
+        if directory.exists():
+            old = directory.with_name(f".{directory.name}.old")
+            shutil.rmtree(old, ignore_errors=True)
+            directory.rename(old)
+            tmp.rename(directory)
+            shutil.rmtree(old, ignore_errors=True)
+        else:
+            tmp.rename(directory)
+    except BaseException:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise
+    return directory
+
+
+def read_manifest(directory: Path) -> dict[str, Any]:
+    path = Path(directory) / MANIFEST
+    if not path.is_file():
+        raise ModelError(path=str(directory), detail=f"no {MANIFEST}; not a samskab model folder (train one with `samskab train`)")
+    try:
+        manifest = json.loads(path.read_text(encoding="utf-8"))
+    except json.JSONDecodeError as e:
+        raise UntrustedModelError(path=str(directory), detail=f"{MANIFEST} is not valid JSON ({e.msg})") from e
+    if manifest.get("format_version") != FORMAT_VERSION:
+        raise UntrustedModelError(path=str(directory), detail=f"format version {manifest.get('format_version')!r} is not {FORMAT_VERSION}")
+    return manifest
+
+
+def load_model(directory: str | Path | None = None, *, codebook: Codebook | None = None) -> Model:
+    """Load and verify a model folder (default: models/default)."""
+    directory = Path(directory) if directory else DEFAULT_MODEL_DIR
+    codebook = codebook or load_codebook()
+    manifest = read_manifest(directory)
+    files = manifest.get("files")
+    if not isinstance(files, dict) or not files:
+        raise UntrustedModelError(path=str(directory), detail="the manifest lists no files")
+    for name, digest in files.items():
+        path = (directory / name).resolve()
+        if directory.resolve() not in path.parents or not path.is_file():
+            raise UntrustedModelError(path=str(directory), detail=f"file {name!r} is missing or outside the folder")
+        if _sha256(path) != digest:
+            raise UntrustedModelError(path=str(directory), detail=f"file {name!r} does not match its recorded sha256 (tampered or corrupted)")
+    if manifest.get("codebook_hash") != codebook.hash:
+        raise ModelError(path=str(directory), detail=(
+            f"trained with codebook {manifest.get('codebook_hash')}, current codebook is {codebook.hash}; "
+            "labels may differ. Retrain with `samskab train`."))
+    config = ModelConfig.model_validate(manifest["config"])
+    backend = backend_class(manifest["backend"]).load(directory, config, codebook)
+    return Model(backend=backend, manifest=manifest, directory=directory, codebook=codebook)
+
+
+def list_models(root: Path | None = None) -> list[dict[str, Any]]:
+    """Model folders under ``root`` with their headline metrics."""
+    root = Path(root) if root else MODELS_DIR
+    rows = []
+    for manifest_path in sorted(root.glob(f"*/{MANIFEST}")):
+        try:
+            m = json.loads(manifest_path.read_text(encoding="utf-8"))
+        except json.JSONDecodeError:
+            continue
+        test = m.get("metrics", {}).get("test") or m.get("metrics", {}).get("dev") or {}
+        rows.append({
+            "name": manifest_path.parent.name, "path": str(manifest_path.parent), "backend": m.get("backend"),
+            "created": m.get("created"), "rung_macro_f1": test.get("rung_macro_f1"),
+            "actors_micro_f1": test.get("actors_micro_f1"), "evaluated_on": m.get("metrics", {}).get("evaluated_on"),
+            "n_train": m.get("n_train"),
+        })
+    return rows

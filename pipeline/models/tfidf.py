@@ -1,0 +1,217 @@
+"""Default backend: TF-IDF over spaCy lemmas (+ optional character n-grams) and linear models.
+
+Rung: class-weighted multinomial logistic regression, probabilities calibrated by
+cross-validation (sigmoid), optionally blended with an ordinal (cumulative-link style)
+model because rungs are ordered. Actors: one-vs-rest logistic regressions.
+Evidence is exact for the linear part: each sentence's score is the sum of its word
+n-grams' contributions (tf-idf weight x coefficient) to the chosen rung.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from pipeline.models.base import Backend, BatchOutput, ProgressFn
+from pipeline.nlp import Analyser, Analysis
+
+MODEL_FILE = "tfidf.skops"
+
+# Types the skops file may contain. Anything else in a model file is refused at load.
+TRUSTED_TYPES = [
+    "builtins.dict", "builtins.list", "builtins.tuple", "builtins.str", "builtins.int", "builtins.float",
+    "numpy.dtype", "numpy.ndarray", "numpy.float64", "numpy.int64", "numpy.int32", "numpy.float32", "numpy.str_",
+    "scipy.sparse._csr.csr_matrix", "scipy.sparse._csr.csr_array",
+    "sklearn.feature_extraction.text.TfidfVectorizer", "sklearn.feature_extraction.text.TfidfTransformer",
+    "sklearn.linear_model._logistic.LogisticRegression",
+    "sklearn.calibration.CalibratedClassifierCV", "sklearn.calibration._CalibratedClassifier",
+    "sklearn.calibration._SigmoidCalibration", "sklearn.isotonic.IsotonicRegression",
+    "sklearn.multiclass.OneVsRestClassifier", "sklearn.preprocessing._label.LabelBinarizer",
+    "sklearn.utils._bunch.Bunch", "collections.defaultdict", "builtins.set",
+]
+
+
+class TfidfBackend(Backend):
+    name = "tfidf"
+
+    def __init__(self, config, codebook) -> None:  # noqa: ANN001
+        super().__init__(config, codebook)
+        self._analyser: Analyser | None = None
+        self.state: dict[str, Any] = {}
+
+    # -- featurisation ------------------------------------------------------------
+    @property
+    def analyser(self) -> Analyser:
+        if self._analyser is None:
+            self._analyser = Analyser()
+        return self._analyser
+
+    def _features(self, lemma_texts: list[str]):
+        from scipy.sparse import hstack
+
+        word = self.state["word"].transform(lemma_texts)
+        if self.state.get("char") is None:
+            return word, word
+        return hstack([word, self.state["char"].transform(lemma_texts)], format="csr"), word
+
+    # -- training -----------------------------------------------------------------
+    def fit(self, texts, rungs, actors, *, progress: ProgressFn | None = None) -> None:  # noqa: ANN001
+        from scipy.sparse import hstack
+        from sklearn.calibration import CalibratedClassifierCV
+        from sklearn.feature_extraction.text import TfidfVectorizer
+        from sklearn.linear_model import LogisticRegression
+        from sklearn.multiclass import OneVsRestClassifier
+
+        cfg = self.config
+        say = progress or (lambda msg, frac: None)
+        say("lemmatising", 0.05)
+        lemma_texts = self.analyser.lemma_texts(texts)
+        say("vectorising", 0.2)
+        word = TfidfVectorizer(token_pattern=r"\S+", lowercase=False, ngram_range=tuple(cfg.word_ngrams),
+                               min_df=cfg.min_df, sublinear_tf=True, max_features=cfg.max_features, dtype=np.float32)
+        xw = word.fit_transform(lemma_texts)
+        char = None
+        x = xw
+        if cfg.use_char and cfg.char_ngrams[1] > 0:
+            char = TfidfVectorizer(analyzer="char_wb", ngram_range=tuple(cfg.char_ngrams), min_df=cfg.min_df,
+                                   sublinear_tf=True, max_features=cfg.max_features, dtype=np.float32)
+            x = hstack([xw, char.fit_transform(lemma_texts)], format="csr")
+        rungs = np.asarray(rungs)
+        say("rung classifier", 0.4)
+
+        def lr(c: float) -> LogisticRegression:
+            return LogisticRegression(C=c, class_weight="balanced", max_iter=3000, random_state=cfg.seed)
+
+        if cfg.calibration == "none":
+            rung_model = lr(cfg.C).fit(x, rungs)
+            linear = rung_model
+        else:
+            rung_model = CalibratedClassifierCV(lr(cfg.C), method=cfg.calibration, cv=5, ensemble=False).fit(x, rungs)
+            linear = rung_model.calibrated_classifiers_[0].estimator
+        ordinal = []
+        if cfg.ordinal_blend > 0:
+            say("ordinal model", 0.6)
+            for k in range(4):
+                ordinal.append(lr(cfg.C).fit(x, (rungs > k).astype(int)))
+        say("actor classifiers", 0.8)
+        actor_model = OneVsRestClassifier(
+            LogisticRegression(C=cfg.actor_C, class_weight="balanced", max_iter=3000, random_state=cfg.seed)
+        ).fit(x, np.asarray(actors))
+        for vec in (word, char):
+            if vec is not None and hasattr(vec, "stop_words_"):
+                del vec.stop_words_  # the pruned terms: large, and not needed to transform
+        n_word = xw.shape[1]
+        coef = linear.coef_[:, :n_word].astype(np.float64)
+        self.state = {
+            "word": word, "char": char, "rung": rung_model, "ordinal": ordinal, "actors": actor_model,
+            # contribution of each word feature to each rung, relative to the mean rung
+            "contrib": (coef - coef.mean(axis=0, keepdims=True)).astype(np.float32),
+        }
+        say("done", 1.0)
+
+    # -- prediction ---------------------------------------------------------------
+    def _proba_from_features(self, x) -> tuple[np.ndarray, np.ndarray]:  # noqa: ANN001
+        rung = self.state["rung"].predict_proba(x)
+        if self.state["ordinal"] and self.config.ordinal_blend > 0:
+            gt = np.column_stack([m.predict_proba(x)[:, 1] for m in self.state["ordinal"]])
+            gt = np.minimum.accumulate(gt, axis=1)  # P(y>k) must not increase with k
+            cum = np.column_stack([np.ones(len(gt)), gt, np.zeros(len(gt))])
+            ordinal = np.clip(cum[:, :-1] - cum[:, 1:], 0, None)
+            ordinal /= ordinal.sum(1, keepdims=True)
+            w = self.config.ordinal_blend
+            rung = (1 - w) * rung + w * ordinal
+        actors = self.state["actors"].predict_proba(x)
+        return rung, actors
+
+    def predict_proba(self, texts):  # noqa: ANN001
+        x, _ = self._features(self.analyser.lemma_texts(texts))
+        return self._proba_from_features(x)
+
+    def predict(self, texts, *, evidence_k: int = 3) -> BatchOutput:  # noqa: ANN001
+        analyses = list(self.analyser.analyse(texts))
+        x, xw = self._features([a.lemma_text for a in analyses])
+        rung, actors = self._proba_from_features(x)
+        if not evidence_k:
+            return BatchOutput(rung, actors, [[] for _ in texts])
+        chosen = rung.argmax(1)
+        evidence = [self._evidence(text, a, xw, i, int(r), evidence_k)
+                    for i, (text, a, r) in enumerate(zip(texts, analyses, chosen, strict=True))]
+        return BatchOutput(rung, actors, evidence)
+
+    def _evidence(self, text: str, analysis: Analysis, xw, row: int, rung: int, k: int) -> list[dict[str, Any]]:  # noqa: ANN001
+        vocab = self.state["word"].vocabulary_
+        contrib = self.state["contrib"][rung]
+        start, end = xw.indptr[row], xw.indptr[row + 1]
+        weight = dict(zip(xw.indices[start:end].tolist(), xw.data[start:end].tolist(), strict=True))
+        n_lo, n_hi = self.config.word_ngrams
+        scores: dict[int, float] = {}
+        terms: dict[int, dict[str, float]] = {}
+        lemmas, sent_of = analysis.lemmas, analysis.token_sent
+        for i in range(len(lemmas)):
+            for n in range(n_lo, n_hi + 1):
+                if i + n > len(lemmas) or sent_of[i + n - 1] != sent_of[i]:
+                    break
+                term = lemmas[i] if n == 1 else " ".join(lemmas[i:i + n])
+                f = vocab.get(term)
+                if f is None or f not in weight:
+                    continue
+                c = weight[f] * float(contrib[f])
+                s = sent_of[i]
+                scores[s] = scores.get(s, 0.0) + c
+                if c > 0:
+                    terms.setdefault(s, {})[term] = c
+        ranked = sorted(scores.items(), key=lambda kv: -kv[1])[:k]
+        out = []
+        for s, score in ranked:
+            a, b = analysis.sentences[s]
+            top = sorted(terms.get(s, {}).items(), key=lambda kv: -kv[1])[:5]
+            out.append({"sentence": text[a:b], "score": round(score, 4), "start": a, "end": b, "rung": rung,
+                        "terms": [[t, round(v, 4)] for t, v in top]})
+        return out
+
+    def top_terms(self, rung: int, n: int = 20) -> list[tuple[str, float]]:
+        """The word n-grams that push most towards ``rung`` (for model cards)."""
+        names = self.state["word"].get_feature_names_out()
+        contrib = self.state["contrib"][rung]
+        order = np.argsort(-contrib)[:n]
+        return [(str(names[i]), float(contrib[i])) for i in order]
+
+    # -- persistence --------------------------------------------------------------
+    def save(self, directory: Path) -> list[str]:
+        import skops.io as sio
+
+        # skops writes a dict entry by entry (slow for 10^5 n-grams); store each
+        # vocabulary as one array of terms ordered by feature index instead.
+        vocabularies, terms = {}, {}
+        for key in ("word", "char"):
+            vec = self.state.get(key)
+            if vec is not None:
+                vocabularies[key] = vec.vocabulary_
+                terms[key] = np.array(sorted(vec.vocabulary_, key=vec.vocabulary_.get), dtype=str)
+                vec.vocabulary_ = {}
+        try:
+            sio.dump({**self.state, "vocabulary_terms": terms}, Path(directory) / MODEL_FILE)
+        finally:
+            for key, vocab in vocabularies.items():
+                self.state[key].vocabulary_ = vocab
+        return [MODEL_FILE]
+
+    @classmethod
+    def load(cls, directory, config, codebook):  # noqa: ANN001
+        import skops.io as sio
+
+        from pipeline.errors import UntrustedModelError
+
+        path = Path(directory) / MODEL_FILE
+        untrusted = sio.get_untrusted_types(file=path)
+        unexpected = sorted(set(untrusted) - set(TRUSTED_TYPES))
+        if unexpected:
+            raise UntrustedModelError(path=str(directory), detail=f"{MODEL_FILE} contains types outside the trusted list: {unexpected}")
+        backend = cls(config, codebook)
+        state = sio.load(path, trusted=[t for t in untrusted if t in TRUSTED_TYPES])
+        for key, terms in state.pop("vocabulary_terms", {}).items():
+            state[key].vocabulary_ = {str(t): i for i, t in enumerate(terms.tolist())}
+        backend.state = state
+        return backend

@@ -1,0 +1,191 @@
+"""Rule labeller: silver labels and the baseline every model is compared with.
+
+Patterns are generated from the cues in configs/codebook.yaml (nothing hard-coded here)
+and run with spaCy's ``Matcher`` over lower-cased lemmas and token prefixes. A segment's
+rung is the highest rung with a cue that is neither negated ("ikke inddraget", "uden
+borgerinddragelse") nor in a sentence with a demoting cue (udbud, nabokommune, ...).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
+from typing import Any
+
+from pipeline.codebook import Codebook, Cue, load_codebook
+from pipeline.nlp import Analyser, LemmaCache
+
+RULE_VERSION = "rules-1"
+
+
+def compile_cue(pattern: str, lemma: LemmaCache) -> list[dict[str, Any]]:
+    """Translate one cue pattern (see codebook.yaml header) into Matcher token specs."""
+    specs: list[dict[str, Any]] = []
+    for part in pattern.split():
+        if part == "?":
+            specs.append({"OP": "?"})
+        elif part.startswith("*") and part.endswith("*") and len(part) > 2:
+            specs.append({"LOWER": {"REGEX": re.escape(part[1:-1].lower())}})
+        elif part.startswith("*"):
+            specs.append({"LOWER": {"REGEX": re.escape(part[1:].lower()) + "$"}})
+        elif part.endswith("*"):
+            specs.append({"LOWER": {"REGEX": "^" + re.escape(part[:-1].lower())}})
+        else:
+            word = part.lower()
+            specs.append({"LEMMA": {"IN": sorted({word, lemma(word)})}})
+    return specs
+
+
+def cue_regex(pattern: str) -> str:
+    """The same cue pattern as a regular expression over lower-cased raw text.
+
+    Used where speed matters more than lemmas: flagging co-creation vocabulary in
+    millions of segments (``has_vocabulary``). Plain words match as whole words.
+    """
+    parts = []
+    for part in pattern.split():
+        if part == "?":
+            parts.append(r"(?:\w+\W+)?")
+            continue
+        if part.startswith("*") and part.endswith("*") and len(part) > 2:
+            parts.append(r"\w*" + re.escape(part[1:-1].lower()) + r"\w*")
+        elif part.startswith("*"):
+            parts.append(r"\w*" + re.escape(part[1:].lower()) + r"\b")
+        elif part.endswith("*"):
+            parts.append(r"(?<!\w)" + re.escape(part[:-1].lower()) + r"[\w\-]*")
+        else:
+            parts.append(r"(?<!\w)" + re.escape(part.lower()) + r"\w{0,3}(?!\w)")
+        parts.append(r"\W*")
+    return "".join(parts[:-1])
+
+
+_VOCAB_RE: dict[str, re.Pattern[str]] = {}
+
+
+def has_vocabulary(texts: list[str], codebook: Codebook | None = None) -> list[bool]:
+    """Does each text use co-creation vocabulary (any rung 1-4 cue), whatever its rung?"""
+    codebook = codebook or load_codebook()
+    rx = _VOCAB_RE.get(codebook.hash)
+    if rx is None:
+        alternatives = [cue_regex(c.pattern) for r in codebook.rungs for c in r.cues]
+        rx = _VOCAB_RE[codebook.hash] = re.compile("|".join(f"(?:{a})" for a in alternatives))
+    return [rx.search(t.lower()) is not None for t in texts]
+
+
+@dataclass
+class RuleMatch:
+    cue_id: str
+    kind: str  # "rung" | "actor" | "negation" | "demoting"
+    target: int | str | None
+    start: int  # token offsets
+    end: int
+    start_char: int
+    end_char: int
+    sent: int
+    text: str
+    negated: bool = False
+    demoted: bool = False
+
+
+@dataclass
+class RuleResult:
+    rung: int
+    rule_id: str
+    actors: list[str]
+    vocab: bool  # any co-creation cue present, whatever the verdict
+    matches: list[RuleMatch] = field(default_factory=list)
+
+
+class RuleLabeller:
+    """Codebook cues compiled once into one spaCy Matcher."""
+
+    def __init__(self, codebook: Codebook | None = None, analyser: Analyser | None = None) -> None:
+        from spacy.matcher import Matcher
+
+        self.codebook = codebook or load_codebook()
+        self.analyser = analyser or Analyser()
+        lemma = LemmaCache()
+        self.matcher = Matcher(self.analyser.nlp.vocab)
+        self._meta: dict[str, tuple[str, int | str | None]] = {}
+
+        def add(cue: Cue, kind: str, target: int | str | None) -> None:
+            if cue.id in self._meta:
+                raise ValueError(f"duplicate cue id {cue.id!r} in codebook")
+            self._meta[cue.id] = (kind, target)
+            self.matcher.add(cue.id, [compile_cue(cue.pattern, lemma)])
+
+        for rung in self.codebook.rungs:
+            for cue in rung.cues:
+                add(cue, "rung", rung.code)
+        for actor in self.codebook.actors:
+            for cue in actor.cues:
+                add(cue, "actor", actor.id)
+        for cue in self.codebook.negation.cues:
+            add(cue, "negation", None)
+        for cue in self.codebook.demoting:
+            add(cue, "demoting", None)
+        self.window = self.codebook.negation.window
+
+    def label_doc(self, doc) -> RuleResult:  # noqa: ANN001
+        sent_of = {}
+        for i, sent in enumerate(doc.sents):
+            for t in range(sent.start, sent.end):
+                sent_of[t] = i
+        raw = self.matcher(doc)
+        matches: list[RuleMatch] = []
+        for match_id, start, end in raw:
+            cue_id = doc.vocab.strings[match_id]
+            kind, target = self._meta[cue_id]
+            span = doc[start:end]
+            matches.append(RuleMatch(cue_id, kind, target, start, end, span.start_char, span.end_char,
+                                     sent_of.get(start, 0), span.text))
+        negations = [m for m in matches if m.kind == "negation"]
+        demoted_sents = {m.sent for m in matches if m.kind == "demoting"}
+        best, best_id = 0, "default_none"
+        actors: set[str] = set()
+        vocab = False
+        for m in matches:
+            if m.kind not in ("rung", "actor"):
+                continue
+            m.negated = any(n.sent == m.sent and 0 <= m.start - n.start <= self.window for n in negations)
+            if m.kind == "actor":
+                if not m.negated:
+                    actors.add(str(m.target))
+                continue
+            vocab = True
+            m.demoted = m.sent in demoted_sents
+            if m.negated or m.demoted:
+                continue
+            if int(m.target) > best:
+                best, best_id = int(m.target), m.cue_id
+        matches = [m for m in matches if m.kind in ("rung", "actor")]
+        return RuleResult(best, best_id, self.codebook.order_actors(actors), vocab, matches)
+
+    def label_texts(self, texts: Iterable[str]) -> Iterator[RuleResult]:
+        for doc in self.analyser.docs(texts):
+            yield self.label_doc(doc)
+
+    def label_records(self, records: list[dict[str, Any]]) -> list[dict[str, Any]]:
+        """Silver labels in the classify output shape, with matched spans as evidence."""
+        out = []
+        for record, result in zip(records, self.label_texts(r["text"] for r in records), strict=True):
+            out.append(rule_record(record, result, self.codebook))
+        return out
+
+
+def rule_record(record: dict[str, Any], result: RuleResult, codebook: Codebook) -> dict[str, Any]:
+    proba = [0.0] * 5
+    proba[result.rung] = 1.0
+    evidence = [
+        {"sentence": m.text, "score": 1.0, "start": m.start_char, "end": m.end_char,
+         "rung": m.target if m.kind == "rung" else None, "cue": m.cue_id,
+         "negated": m.negated, "demoted": m.demoted}
+        for m in result.matches if m.kind == "rung"
+    ]
+    return {
+        "id": record["id"], "rung": result.rung, "rung_label": codebook.rung_label(result.rung),
+        "rung_proba": proba, "actors": result.actors, "evidence": evidence,
+        "rule_id": result.rule_id, "vocab": result.vocab,
+        "codebook_hash": codebook.hash, "labeller": RULE_VERSION,
+    }

@@ -1,0 +1,88 @@
+"""The whole pipeline in one function that reads like a table of contents."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+EventFn = Callable[[str, str], None]  # (stage, message)
+
+
+@dataclass
+class PipelineResult:
+    out_dir: Path
+    store: Path
+    segments: Path
+    documents: Path
+    trends: Path
+    plots: list[Path]
+    report: Path
+    ingest_failed: list[str] = field(default_factory=list)
+    counts: dict[str, int] = field(default_factory=dict)
+    estimator: str = ""
+    summary: Any = None  # DataFrame: one row per municipality and period
+
+
+def run_pipeline(inputs: list[str | Path], *, out_dir: Path, manifest: Path | None = None, model_dir: Path | None = None,
+                 period: str = "year", workers: int = 1, on_event: EventFn | None = None) -> PipelineResult:
+    """Ingest -> segment -> classify -> aggregate -> trends -> plots -> report, into ``out_dir``.
+
+    Every step is resumable or idempotent: rerunning adds nothing already done.
+    """
+    from pipeline.classify import classify
+    from pipeline.config import load_config
+    from pipeline.ingest import ingest
+    from pipeline.io import read_records
+    from pipeline.models import DEFAULT_MODEL_DIR
+    from pipeline.plots import write_plots
+    from pipeline.report import build_report
+    from pipeline.store import CorpusStore
+    from pipeline.trends import trend_table, write_table
+
+    say = on_event or (lambda stage, message: None)
+    cfg = load_config()
+    out_dir = Path(out_dir)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    model_dir = Path(model_dir) if model_dir else DEFAULT_MODEL_DIR
+    store_path = out_dir / "corpus.duckdb"
+
+    # 1. ingest documents (and segment them) into the corpus store
+    failed = []
+    with CorpusStore(store_path) as store:
+        for res in ingest(inputs, store=store, manifest=manifest, workers=workers,
+                          max_chars=cfg.segment.max_chars, min_chars=cfg.segment.min_chars):
+            if res.status == "failed":
+                failed.append(f"{res.path}: {res.error}")
+                say("ingest", f"failed {res.error}")
+        n_docs, n_segs = store.count_documents(), store.count_segments()
+    say("ingest", f"{n_docs} documents, {n_segs} segments in {store_path}")
+
+    # 2. classify every segment (one record per segment, with evidence)
+    segments = out_dir / "predictions.jsonl"
+    classify(None, segments, db=store_path, model_dir=model_dir, batch_size=cfg.classify.batch_size,
+             evidence_k=cfg.classify.evidence_k, min_rung_proba=cfg.classify.min_rung_proba, keep_text=True)
+    say("classify", f"segment predictions -> {segments}")
+
+    # 3. aggregate segments to documents
+    documents = out_dir / "documents.jsonl"
+    classify(None, documents, db=store_path, model_dir=model_dir, level="document", batch_size=cfg.classify.batch_size,
+             evidence_k=cfg.classify.evidence_k, min_rung_proba=cfg.classify.min_rung_proba)
+    say("classify", f"document predictions -> {documents}")
+
+    # 4. trend table per municipality x period, with intervals
+    records = read_records(segments)
+    table = trend_table(records, by=("municipality",), period=period, heldout=model_dir, threshold=cfg.trends.threshold,
+                        min_support=cfg.trends.min_support, bootstrap=cfg.trends.bootstrap, seed=cfg.trends.seed)
+    trends = write_table(table, out_dir / "trends.csv")
+    say("trends", f"{len(table)} rows (estimator {table.attrs.get('estimator')}) -> {trends}")
+
+    # 5. plots and the self-contained HTML report
+    plots = write_plots(table, out_dir=out_dir / "plots")
+    report = build_report(records, out=out_dir / "report.html", model_dir=model_dir, period=period,
+                          threshold=cfg.trends.threshold, min_support=cfg.trends.min_support,
+                          bootstrap=cfg.trends.bootstrap, seed=cfg.trends.seed)
+    say("report", f"{len(plots)} plots, report -> {report}")
+    return PipelineResult(out_dir, store_path, segments, documents, trends, plots, report, failed,
+                          {"documents": n_docs, "segments": n_segs}, str(table.attrs.get("estimator", "")), table)

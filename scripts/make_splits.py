@@ -1,0 +1,84 @@
+#!/usr/bin/env python
+"""Build data/labelled/{train,dev,test}.jsonl from the hand-written raw files.
+
+Splits are stratified by rung and grouped: segments whose word 3-gram Jaccard
+similarity is >= 0.3 are put in one group, and a group never crosses splits.
+Deterministic (seed 13). Usage: python scripts/make_splits.py
+"""
+
+from __future__ import annotations
+
+import collections
+import glob
+import json
+import random
+import re
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+RAW = ROOT / "data" / "labelled" / "raw"
+OUT = ROOT / "data" / "labelled"
+FRACTIONS = {"train": 0.7, "dev": 0.15, "test": 0.15}
+SIMILAR = 0.3
+
+
+def shingles(text: str) -> set[str]:
+    words = re.findall(r"\w+", text.lower())
+    return {" ".join(words[i:i + 3]) for i in range(max(len(words) - 2, 0))}
+
+
+def groups_of(records: list[dict]) -> list[int]:
+    parent = list(range(len(records)))
+
+    def find(i: int) -> int:
+        while parent[i] != i:
+            parent[i] = parent[parent[i]]
+            i = parent[i]
+        return i
+
+    sh = [shingles(r["text"]) for r in records]
+    index: dict[str, list[int]] = collections.defaultdict(list)
+    for i, s in enumerate(sh):
+        for g in s:
+            index[g].append(i)
+    for i, s in enumerate(sh):
+        candidates = collections.Counter(j for g in s for j in index[g] if j > i)
+        for j, shared in candidates.items():
+            if shared / len(s | sh[j]) >= SIMILAR:
+                parent[find(i)] = find(j)
+    return [find(i) for i in range(len(records))]
+
+
+def main() -> None:
+    records = [json.loads(line) for f in sorted(glob.glob(str(RAW / "*.jsonl"))) for line in open(f, encoding="utf-8") if line.strip()]
+    group = groups_of(records)
+    members: dict[int, list[int]] = collections.defaultdict(list)
+    for i, g in enumerate(group):
+        members[g].append(i)
+    rng = random.Random(13)
+    by_rung: dict[int, list[int]] = collections.defaultdict(list)
+    for g, idx in members.items():
+        by_rung[max(records[i]["rung"] for i in idx)].append(g)
+    split_of: dict[int, str] = {}
+    for rung in sorted(by_rung):
+        gs = sorted(by_rung[rung])
+        rng.shuffle(gs)
+        total = sum(len(members[g]) for g in gs)
+        filled = collections.Counter()
+        for g in gs:
+            # the split that is furthest below its target share takes the group
+            name = min(FRACTIONS, key=lambda s: filled[s] / (FRACTIONS[s] * total))
+            split_of[g] = name
+            filled[name] += len(members[g])
+    for name in FRACTIONS:
+        rows = [records[i] for i in range(len(records)) if split_of[group[i]] == name]
+        rows.sort(key=lambda r: r["id"])
+        with open(OUT / f"{name}.jsonl", "w", encoding="utf-8") as fh:
+            for r in rows:
+                fh.write(json.dumps(r, ensure_ascii=False) + "\n")
+        print(name, len(rows), dict(sorted(collections.Counter(r["rung"] for r in rows).items())))
+    print("groups with more than one segment:", sum(len(v) > 1 for v in members.values()))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,28 @@
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from pipeline.nlp import Analyser, split_sentences
+
+
+def test_lemmas_are_lower_cased_and_looked_up():
+    a = next(Analyser().analyse(["Byrådet besluttede, at borgerne skal inddrages i arbejdet med planerne."]))
+    assert a.lemmas[0] == "byråd"          # sentence-initial capital does not block the lookup
+    assert "borger" in a.lemmas and "inddrage" in a.lemmas and "plan" in a.lemmas
+    assert "med" in a.lemmas               # function words are kept as they are
+    assert "," not in a.lemmas and "." not in a.lemmas
+
+
+def test_sentences_and_token_alignment():
+    text = "Der er nedsat et § 17, stk. 4-udvalg. Jf. bilag 2 er budgettet 3 mio. kr. Godkendt."
+    a = next(Analyser().analyse([text]))
+    assert len(a.sentences) >= 2
+    assert len(a.lemmas) == len(a.token_sent)
+    assert "§" in a.lemmas
+    assert all(0 <= s < len(a.sentences) for s in a.token_sent)
+
+
+@settings(max_examples=40, deadline=None)
+@given(st.text(max_size=300))
+def test_any_text_gives_valid_spans(text):
+    spans = split_sentences(text)
+    assert all(0 <= s <= e <= len(text) for s, e in spans)
