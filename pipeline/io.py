@@ -17,8 +17,12 @@ from typing import Any
 
 from pipeline.errors import InputFileError
 
+_UMASK = os.umask(0)
+os.umask(_UMASK)
 TABLE_SUFFIXES = (".jsonl", ".json", ".csv", ".parquet")
-LIST_COLUMNS = ("actors", "rung_proba", "evidence", "inferred", "flags")
+LIST_COLUMNS = ("actors", "rung_proba", "evidence", "inferred", "flags", "actor_proba", "segment_rung_counts")
+INT_COLUMNS = ("rung", "year", "position", "start", "end", "n_segments", "rung_true")
+BOOL_COLUMNS = ("vocab", "hard_negative")
 
 
 def table_format(path: str | Path) -> str:
@@ -41,6 +45,7 @@ def atomic_path(path: str | Path, mode: str = "w") -> Iterator[Path]:
     os.close(fd)
     try:
         yield Path(tmp)
+        os.chmod(tmp, 0o666 & ~_UMASK)  # mkstemp makes 0600; give outputs the usual mode
         os.replace(tmp, path)
     except BaseException:
         with contextlib.suppress(FileNotFoundError):
@@ -54,7 +59,11 @@ def atomic_write_text(path: str | Path, text: str) -> None:
 
 
 def _decode_cell(key: str, value: Any) -> Any:
-    """CSV cells holding lists/dicts are JSON strings; decode the known ones."""
+    """CSV cells are strings: decode the known list/dict (JSON), integer and boolean columns."""
+    if isinstance(value, str) and key in INT_COLUMNS and value.strip().lstrip("-").isdigit():
+        return int(value)
+    if isinstance(value, str) and key in BOOL_COLUMNS and value in ("True", "False", "true", "false"):
+        return value.lower() == "true"
     if isinstance(value, str) and key in LIST_COLUMNS:
         text = value.strip()
         if text.startswith(("[", "{")):

@@ -1,11 +1,11 @@
 #!/usr/bin/env python
 """Inter-annotator agreement on the double-labelled subset of data/labelled.
 
-Compares the first annotation (the writers' labels in data/labelled/raw) with the
-independent second pass (data/labelled/agreement/annotator2.jsonl): Cohen's kappa
+Compares the first annotation (the writers' labels, data/labelled/agreement/annotator1.jsonl)
+with the independent second pass (data/labelled/agreement/annotator2.jsonl): Cohen's kappa
 (unweighted and quadratic) and Krippendorff's alpha (ordinal) for the rung, per-actor
 kappa and percent agreement. Writes data/labelled/agreement/report.json and the list of
-disagreements (disagreements.jsonl) for adjudication.
+disagreements (disagreements.jsonl: rung; actor_disagreements.jsonl: actors) for adjudication.
 
 Usage: python scripts/agreement.py
 """
@@ -26,12 +26,14 @@ def main() -> dict:
     import numpy as np
     from sklearn.metrics import cohen_kappa_score, confusion_matrix
 
-    first = {}
+    texts = {}
     for f in sorted(glob.glob(str(ROOT / "data" / "labelled" / "raw" / "*.jsonl"))):
         for line in open(f, encoding="utf-8"):
             if line.strip():
                 r = json.loads(line)
-                first[r["id"]] = r
+                texts[r["id"]] = r["text"]
+    first = {r["id"]: {**r, "text": texts.get(r["id"], "")} for r in
+             (json.loads(line) for line in open(AGREE / "annotator1.jsonl", encoding="utf-8") if line.strip())}
     second = [json.loads(line) for line in open(AGREE / "annotator2.jsonl", encoding="utf-8") if line.strip()]
     ids = [r["id"] for r in second if r["id"] in first]
     a = np.array([first[i]["rung"] for i in ids])
@@ -53,6 +55,10 @@ def main() -> dict:
     disagreements = [{"id": i, "text": first[i]["text"], "first_rung": first[i]["rung"], "second_rung": sec[i]["rung"],
                       "first_actors": first[i]["actors"], "second_actors": sec[i]["actors"], "second_note": sec[i].get("note", "")}
                      for i in ids if first[i]["rung"] != sec[i]["rung"]]
+    actor_dis = [{"id": i, "text": first[i]["text"], "rung": first[i]["rung"], "annotator1_actors": first[i]["actors"],
+                  "annotator2_actors": sec[i]["actors"]} for i in ids if first[i]["actors"] != sec[i]["actors"]]
+    report["actor_lists_identical"] = 1 - len(actor_dis) / len(ids)
+    (AGREE / "actor_disagreements.jsonl").write_text("".join(json.dumps(d, ensure_ascii=False) + "\n" for d in actor_dis), encoding="utf-8")
     (AGREE / "report.json").write_text(json.dumps(report, indent=2), encoding="utf-8")
     (AGREE / "disagreements.jsonl").write_text("".join(json.dumps(d, ensure_ascii=False) + "\n" for d in disagreements), encoding="utf-8")
     return report

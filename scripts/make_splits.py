@@ -1,6 +1,10 @@
 #!/usr/bin/env python
 """Build data/labelled/{train,dev,test}.jsonl from the hand-written raw files.
 
+Final labels = the writers' labels (raw/), with the actor lists replaced where the
+adjudication (agreement/adjudicated.jsonl) or the actor review under the adjudication
+rules (review/actors.jsonl) settled them; ``annotator`` records who decided.
+
 Splits are stratified by rung and grouped: segments whose word 3-gram Jaccard
 similarity is >= 0.3 are put in one group, and a group never crosses splits.
 Deterministic (seed 13). Usage: python scripts/make_splits.py
@@ -51,6 +55,15 @@ def groups_of(records: list[dict]) -> list[int]:
 
 def main() -> None:
     records = [json.loads(line) for f in sorted(glob.glob(str(RAW / "*.jsonl"))) for line in open(f, encoding="utf-8") if line.strip()]
+    overrides = [("adjudicated", OUT / "agreement" / "adjudicated.jsonl"), ("actor-review", OUT / "review" / "actors.jsonl")]
+    for who, path in overrides:
+        if not path.is_file():
+            continue
+        final = {r["id"]: r for r in (json.loads(line) for line in open(path, encoding="utf-8") if line.strip())}
+        for r in records:
+            if r["id"] in final and final[r["id"]]["actors"] != r["actors"]:
+                r["actors"] = final[r["id"]]["actors"]
+                r["annotator"] = f"{r['annotator']}+{who}"
     group = groups_of(records)
     members: dict[int, list[int]] = collections.defaultdict(list)
     for i, g in enumerate(group):

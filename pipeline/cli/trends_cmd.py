@@ -1,0 +1,131 @@
+"""``samskab trends`` and ``samskab report``: tables, charts and the HTML report.
+
+Thin: parse, call pipeline.trends / plots / report, say what was written.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import typer
+
+from pipeline.cli._ui import handle_errors
+
+ORDER = 60
+DEFAULT_MODEL = Path("models/default")
+
+_PRED_HELP = "Predictions table from `samskab classify` (.jsonl, .csv or .parquet). Leave out with --db."
+_DB_HELP = "Read the predictions from the corpus store instead of a file."
+_MODEL_HELP = "Model folder whose heldout_predictions.jsonl feeds acc/pacc/auto (and whose metrics.json / MODEL_CARD.md the report shows)."
+
+
+def _settings(period: str | None, threshold: float | None, bootstrap: int | None, seed: int | None, overrides: list[str] | None):
+    from pipeline.config import load_config
+
+    cfg = load_config(overrides=overrides).trends
+    return dict(period=period or cfg.period, threshold=cfg.threshold if threshold is None else threshold,
+                bootstrap=cfg.bootstrap if bootstrap is None else bootstrap, seed=cfg.seed if seed is None else seed,
+                min_support=cfg.min_support)
+
+
+def _model_dir(model: Path | None) -> Path | None:
+    if model is not None:
+        if not model.is_dir():
+            from pipeline.errors import ModelError
+
+            raise ModelError(path=str(model), detail="folder not found; train one with `samskab train --out DIR` or leave out --model")
+        return model
+    return DEFAULT_MODEL if DEFAULT_MODEL.is_dir() else None
+
+
+def register(app: typer.Typer) -> None:
+    @app.command("trends")
+    @handle_errors
+    def trends_cli(
+        predictions: Path = typer.Argument(None, help=_PRED_HELP, show_default=False),
+        db: Path = typer.Option(None, "--db", help=_DB_HELP),
+        by: str = typer.Option("municipality", "--by", help="Comma-separated grouping fields, e.g. municipality,doc_type or municipality,committee."),
+        period: str = typer.Option(None, "--period", help="year | quarter | term (election terms 2006-2009 ... 2022-2025). Default: config trends.period."),
+        unit: str = typer.Option("segment", "--unit", help="segment | document (a document counts at the highest rung any of its segments reaches)."),
+        estimator: str = typer.Option("auto", "--estimator", help="auto | cc | pcc | acc | pacc. auto picks the lowest held-out error."),
+        model: Path = typer.Option(None, "--model", help=_MODEL_HELP + " Default: models/default when present."),
+        municipality: list[str] = typer.Option(None, "--municipality", "-m", help="Only these municipalities (repeatable)."),
+        out: Path = typer.Option(None, "--out", "-o", help="Write the table: .csv, .parquet or .xlsx (the estimator choice goes to OUT.json / an 'about' sheet)."),
+        plots: Path = typer.Option(None, "--plots", help="Folder for PNG charts (a line chart per group, heat map, stacked bars)."),
+        threshold: float = typer.Option(None, "--threshold", help="Top-probability threshold for classify-and-count. Default: config."),
+        bootstrap: int = typer.Option(None, "--bootstrap", help="Bootstrap rounds for the intervals (0 = none). Default: config."),
+        seed: int = typer.Option(None, "--seed", help="Random seed. Default: config."),
+        overrides: list[str] = typer.Option(None, "--set", help="Config override, e.g. --set trends.min_support=10."),
+    ) -> None:
+        """Per-municipality trend table of the co-creation ladder, with 95% intervals.
+
+        Examples:
+
+          samskab trends predictions.jsonl --out trends.csv
+
+          samskab trends predictions.parquet --period term --unit document -m Aarhus -m Køge --plots plots/
+
+          samskab trends --db corpus.duckdb --by municipality,doc_type --estimator pacc --model models/default --out trends.xlsx
+        """
+        from pipeline.cli import _ui
+        from pipeline.trends import load_predictions, trend_table, write_table
+
+        settings = _settings(period, threshold, bootstrap, seed, overrides)
+        _ui.phase("Reading predictions")
+        records = load_predictions(predictions, db=db)
+        _ui.phase(f"Estimating trends ({len(records)} segments)")
+        table = trend_table(records, by=by, unit=unit, estimator=estimator, heldout=_model_dir(model),
+                            municipalities=municipality or None, **settings)
+        for w in table.attrs["warnings"]:
+            _ui.warn(w)
+        _ui.good(f"estimator {table.attrs['estimator']}: {table.attrs['estimator_reason']}")
+        if out is not None:
+            write_table(table, out)
+            _ui.good(f"wrote {len(table)} rows to {out}")
+        if plots is not None:
+            from pipeline.plots import write_plots
+
+            paths = write_plots(table, out_dir=plots, groups=municipality or None)
+            _ui.good(f"wrote {len(paths)} charts to {plots}")
+        cols = list(table.attrs["by"])
+        filled = table[table["n_documents"] > 0].sort_values("period_start").groupby(cols, sort=True).tail(1) if cols else table[table["n_documents"] > 0].tail(1)
+        rows = [[" / ".join(str(r[c]) for c in cols) or "Hele landet", r["period"], int(r["n_documents"]),
+                 float(r["share_ge3"]), float(r["mean_rung"])] for _, r in filled.head(40).iterrows()]
+        _ui.table("Latest period per group", ["group", "period", "n", "share >= 3", "mean rung"], rows)
+        if len(filled) > 40:
+            _ui.warn(f"{len(filled) - 40} more groups not shown; see --out")
+
+    @app.command("report")
+    @handle_errors
+    def report_cli(
+        predictions: Path = typer.Argument(None, help=_PRED_HELP, show_default=False),
+        db: Path = typer.Option(None, "--db", help=_DB_HELP),
+        out: Path = typer.Option(Path("report.html"), "--out", "-o", help="HTML file to write (self-contained: charts embedded)."),
+        model: Path = typer.Option(None, "--model", help=_MODEL_HELP + " Default: models/default when present."),
+        by: str = typer.Option("municipality", "--by", help="Comma-separated grouping fields."),
+        period: str = typer.Option(None, "--period", help="year | quarter | term. Default: config trends.period."),
+        unit: str = typer.Option("segment", "--unit", help="segment | document."),
+        estimator: str = typer.Option("auto", "--estimator", help="auto | cc | pcc | acc | pacc."),
+        municipality: list[str] = typer.Option(None, "--municipality", "-m", help="Only these municipalities (repeatable)."),
+        bootstrap: int = typer.Option(None, "--bootstrap", help="Bootstrap rounds (0 = none). Default: config."),
+        overrides: list[str] = typer.Option(None, "--set", help="Config override, e.g. --set trends.threshold=0.6."),
+    ) -> None:
+        """Write a self-contained HTML report: trend tables, charts, evidence quotes, model card.
+
+        Examples:
+
+          samskab report predictions.jsonl --out report.html
+
+          samskab report --db corpus.duckdb --model models/default --period term -m Aarhus -m Odense
+        """
+        from pipeline.cli import _ui
+        from pipeline.report import build_report
+        from pipeline.trends import load_predictions
+
+        settings = _settings(period, None, bootstrap, None, overrides)
+        _ui.phase("Reading predictions")
+        records = load_predictions(predictions, db=db)
+        _ui.phase(f"Building the report ({len(records)} segments)")
+        path = build_report(records, out=out, model_dir=_model_dir(model), by=by, unit=unit, estimator=estimator,
+                            municipalities=municipality or None, **settings)
+        _ui.good(f"wrote {path}")
