@@ -23,7 +23,7 @@ install-dev: $(VENV)/.installed-dev
 
 ## Run the whole pipeline on the shipped demo corpus and print a trend table.
 demo: $(VENV)/.installed
-	$(BIN)/python scripts/demo.py --out $(OUT)
+	$(BIN)/samskab run data/demo/documents.jsonl data/demo/files --manifest data/demo/files/manifest.csv --period term --out $(OUT)
 
 ## Install the dev extras and run the test suite (slow/transformer tests: make test PYTEST_ARGS="-m slow").
 test: $(VENV)/.installed-dev

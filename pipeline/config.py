@@ -41,6 +41,7 @@ class ModelConfig(_Section):
     word_ngrams: tuple[int, int] = (1, 2)
     char_ngrams: tuple[int, int] = (3, 5)
     use_char: bool = True
+    char_mode: Literal["char_wb", "affix"] = "char_wb"
     min_df: int = Field(2, ge=1)
     max_features: int = Field(200000, ge=100)
     calibration: Literal["sigmoid", "isotonic", "none"] = "sigmoid"

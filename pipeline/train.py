@@ -21,12 +21,24 @@ from pipeline.labels import actor_matrix, data_hash
 from pipeline.models import Model, create_backend, save_model
 from pipeline.models.base import ProgressFn
 
-#: The small grid searched on dev for the default backend.
+#: The small grid searched on dev for the default backend. ``features``: word n-grams
+#: alone, plus affixes of long words, or plus character n-grams (in order of cost).
 TFIDF_GRID: dict[str, list[Any]] = {
-    "C": [1.0, 4.0, 16.0],
-    "use_char": [False, True],
+    "C": [4.0, 16.0],
+    "features": ["word", "word+affix", "word+char"],
     "ordinal_blend": [0.0, 0.3],
 }
+FEATURES = {"word": {"use_char": False}, "word+affix": {"use_char": True, "char_mode": "affix"},
+            "word+char": {"use_char": True, "char_mode": "char_wb"}}
+#: Settings whose dev objective is within this of the best count as tied; the cheaper wins.
+TIE = 0.003
+
+
+def _settings(keys: list[str], values: tuple) -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    for k, v in zip(keys, values, strict=True):
+        out.update(FEATURES[v] if k == "features" else {k: v})
+    return out
 
 
 def fit_model(records: list[dict[str, Any]], config: ModelConfig, *, codebook: Codebook | None = None,
@@ -57,18 +69,24 @@ def search(train: list[dict[str, Any]], dev: list[dict[str, Any]], base: ModelCo
     keys = list(grid)
     trials = []
     combos = list(itertools.product(*(grid[k] for k in keys)))
-    best, best_score = base, -1.0
+    configs = []
     for i, values in enumerate(combos):
-        cfg = base.model_copy(update=dict(zip(keys, values, strict=True)))
+        cfg = base.model_copy(update=_settings(keys, values))
         if progress:
             progress(f"search {i + 1}/{len(combos)}: " + ", ".join(f"{k}={v}" for k, v in zip(keys, values, strict=True)), i / len(combos))
         m = dev_score(fit_model(train, cfg), dev)
         objective = (m["rung_macro_f1"] + m["actors_micro_f1"]) / 2
         trials.append({**dict(zip(keys, values, strict=True)), "rung_macro_f1": m["rung_macro_f1"],
                        "actors_micro_f1": m["actors_micro_f1"], "objective": objective})
-        if objective > best_score:
-            best, best_score = cfg, objective
-    return best, trials
+        configs.append(cfg)
+    # ties go to the cheaper setting: fewer feature families, then no ordinal model, then stronger regularisation
+    order = list(FEATURES)
+    best_score = max(t["objective"] for t in trials)
+    tied = [i for i, t in enumerate(trials) if t["objective"] >= best_score - TIE]
+    chosen = min(tied, key=lambda i: (order.index(trials[i].get("features", "word+char")), trials[i].get("ordinal_blend", 0), trials[i].get("C", 0)))
+    for i, t in enumerate(trials):
+        t["chosen"] = i == chosen
+    return configs[chosen], trials
 
 
 def cross_validate(records: list[dict[str, Any]], config: ModelConfig, *, group: str, folds: int = 5) -> dict[str, Any]:
@@ -173,8 +191,14 @@ def model_card(manifest: dict[str, Any], model: Model, codebook: Codebook) -> st
             lines.append(f"- by {g}: rung macro-F1 {summ['rung_macro_f1']['mean']:.3f} ± {summ['rung_macro_f1']['sd']:.3f}, "
                          f"actors micro-F1 {summ['actors_micro_f1']['mean']:.3f} ± {summ['actors_micro_f1']['sd']:.3f}")
     if manifest["search"]["trials"]:
-        lines += ["", f"Hyper-parameters chosen on dev from a grid of {len(manifest['search']['trials'])} settings: "
-                  + ", ".join(f"{k}={manifest['config'][k]}" for k in manifest["search"]["grid"]) + "."]
+        chosen = next(t for t in manifest["search"]["trials"] if t.get("chosen"))
+        lines += ["", f"Hyper-parameters chosen on dev from a grid of {len(manifest['search']['trials'])} settings "
+                  f"(objective: mean of rung macro-F1 and actors micro-F1; settings within {TIE} of the best count as tied "
+                  "and the cheapest wins): " + ", ".join(f"{k}={chosen[k]}" for k in manifest["search"]["grid"]) + ".", "",
+                  "| " + " | ".join(manifest["search"]["grid"]) + " | dev rung macro-F1 | dev actors micro-F1 |",
+                  "|" + "---|" * (len(manifest["search"]["grid"]) + 2)]
+        lines += ["| " + " | ".join(str(t[k]) for k in manifest["search"]["grid"]) + f" | {t['rung_macro_f1']:.3f} | {t['actors_micro_f1']:.3f} |"
+                  for t in manifest["search"]["trials"]]
     if hasattr(model.backend, "top_terms"):
         lines += ["", "## What the model looks at", ""]
         for k in range(1, 5):

@@ -67,7 +67,8 @@ def train_cmd(
     if rows:
         _ui.table("Scores", ["split", "rung acc", "rung macro-F1", "rung MAE", "actors micro-F1"], rows)
     if search:
-        _ui.good("chosen on dev: " + ", ".join(f"{k}={manifest['config'][k]}" for k in ("C", "use_char", "ordinal_blend")))
+        chosen = next(t for t in manifest["search"]["trials"] if t.get("chosen"))
+        _ui.good("chosen on dev: " + ", ".join(f"{k}={chosen[k]}" for k in manifest["search"]["grid"]))
 
 
 @_ui.handle_errors

@@ -39,12 +39,18 @@ def run_cmd(
                           on_event=lambda stage, msg: (_ui.warn if msg.startswith("failed") else _ui.good)(f"{stage}: {msg}"))
     table = result.summary
     rows = []
+    empty = 0
     for _, r in table.iterrows():
+        if r["n_documents"] == 0:
+            empty += 1
+            continue
         rows.append([r["municipality"], r["period"], int(r["n_documents"]), int(r["n_segments"]),
                      None if r["n_segments"] == 0 else f"{r['share_ge3']:.2f} [{r['share_ge3_lo']:.2f}, {r['share_ge3_hi']:.2f}]",
                      None if r["n_segments"] == 0 else round(float(r["mean_rung"]), 2)])
     _ui.table(f"Co-creation ladder per municipality and {period} (estimator {result.estimator}; share of segments at rung ≥ 3, 95% CI)",
               ["municipality", period, "docs", "segments", "share ≥ 3", "mean rung"], rows)
+    if empty:
+        _ui.good(f"{empty} empty municipality x {period} cells are left out here and kept (as empty, not zero) in trends.csv")
     _ui.good(f"outputs in {result.out_dir}: corpus.duckdb, predictions.jsonl, documents.jsonl, trends.csv, plots/, report.html")
     if result.ingest_failed:
         _ui.warn(f"{len(result.ingest_failed)} input file(s) failed; see the lines above")

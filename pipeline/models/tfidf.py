@@ -33,6 +33,20 @@ TRUSTED_TYPES = [
 ]
 
 
+def affix_text(lemma_text: str, *, min_len: int = 8) -> str:
+    """Prefix and suffix tokens of the long words of a lemma text.
+
+    Danish compounds put the head last ("borger|inddragelse", "frivillig|center"), so a
+    word's first and last characters carry most of what character n-grams would add,
+    at a fraction of the cost.
+    """
+    out = []
+    for w in lemma_text.split():
+        if len(w) >= min_len and w.isalpha():
+            out.extend((f"{w[:4]}>", f"{w[:6]}>", f"<{w[-5:]}", f"<{w[-7:]}"))
+    return " ".join(out)
+
+
 class TfidfBackend(Backend):
     name = "tfidf"
 
@@ -48,13 +62,19 @@ class TfidfBackend(Backend):
             self._analyser = Analyser()
         return self._analyser
 
+    def _sub_texts(self, lemma_texts: list[str]) -> list[str]:
+        """Input of the sub-word vectoriser: the lemma text (char n-grams) or affix tokens."""
+        if self.config.char_mode == "affix":
+            return [affix_text(t) for t in lemma_texts]
+        return lemma_texts
+
     def _features(self, lemma_texts: list[str]):
         from scipy.sparse import hstack
 
         word = self.state["word"].transform(lemma_texts)
         if self.state.get("char") is None:
             return word, word
-        return hstack([word, self.state["char"].transform(lemma_texts)], format="csr"), word
+        return hstack([word, self.state["char"].transform(self._sub_texts(lemma_texts))], format="csr"), word
 
     # -- training -----------------------------------------------------------------
     def fit(self, texts, rungs, actors, *, progress: ProgressFn | None = None) -> None:  # noqa: ANN001
@@ -74,7 +94,12 @@ class TfidfBackend(Backend):
         xw = word.fit_transform(lemma_texts)
         char = None
         x = xw
-        if cfg.use_char and cfg.char_ngrams[1] > 0:
+        if cfg.use_char and cfg.char_mode == "affix":
+            # prefixes/suffixes of long words: the parts of Danish compounds, ~5x cheaper than char n-grams
+            char = TfidfVectorizer(token_pattern=r"\S+", lowercase=False, min_df=cfg.min_df, sublinear_tf=True,
+                                   max_features=cfg.max_features, dtype=np.float32)
+            x = hstack([xw, char.fit_transform(self._sub_texts(lemma_texts))], format="csr")
+        elif cfg.use_char and cfg.char_ngrams[1] > 0:
             char = TfidfVectorizer(analyzer="char_wb", ngram_range=tuple(cfg.char_ngrams), min_df=cfg.min_df,
                                    sublinear_tf=True, max_features=cfg.max_features, dtype=np.float32)
             x = hstack([xw, char.fit_transform(lemma_texts)], format="csr")

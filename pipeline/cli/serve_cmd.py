@@ -1,0 +1,61 @@
+"""`samskab serve`: the local web app for journalists (pipeline.web)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import typer
+
+from pipeline.cli import _ui
+
+ORDER = 70
+LOOPBACK = ("127.0.0.1", "localhost", "::1")
+
+
+def register(app: typer.Typer) -> None:
+    app.command("serve")(serve_cmd)
+
+
+@_ui.handle_errors
+def serve_cmd(
+    host: str = typer.Option("127.0.0.1", "--host", help="Address to listen on. The default keeps the app on this machine."),
+    port: int = typer.Option(8000, "--port", min=1, max=65535, help="Port to listen on."),
+    db: Path = typer.Option(None, "--db", help="Corpus store with predictions (`samskab classify --db DB --to-store`)."),
+    predictions: Path = typer.Option(None, "--predictions", help="Predictions file written by `samskab classify` (.jsonl, .csv, .parquet)."),
+    model: Path = typer.Option(None, "--model", help="Model folder (default models/default)."),
+    max_upload_mb: float = typer.Option(10.0, "--max-upload-mb", min=0.1, help="Largest upload or pasted text accepted, in MB."),
+) -> None:
+    """Start the web app: check a text, follow a municipality, search segments, JSON API.
+
+    Without --db or --predictions only the text check works; the municipality, compare
+    and search pages then say how to load data. The model is loaded once at start.
+
+    Examples:
+      samskab serve
+      samskab serve --db corpus.duckdb
+      samskab serve --predictions out/predictions.jsonl --port 8080
+      samskab serve --model models/tfidf-2024 --db corpus.duckdb
+    """
+    import uvicorn
+
+    from pipeline.web.app import create_app
+
+    if db is not None and predictions is not None:
+        raise typer.BadParameter("give --db or --predictions, not both")
+    local = host in LOOPBACK
+    if not local:
+        _ui.warn(f"listening on {host}: anyone who can reach this machine can use the app (it has no login)")
+    from pipeline.models import DEFAULT_MODEL_DIR, MANIFEST
+
+    if model is None and not (DEFAULT_MODEL_DIR / MANIFEST).is_file():
+        from pipeline.errors import ModelError
+
+        raise ModelError(path=str(DEFAULT_MODEL_DIR), detail="no default model; train one with `samskab train` "
+                                                             "(or `samskab classify` builds it), or give --model DIR")
+    _ui.phase("loading the model" + (" and the data" if db or predictions else ""))
+    allowed = [host, "127.0.0.1", "localhost", "[::1]", "::1"] if local else None
+    web = create_app(model_dir=model, db=db, predictions=predictions, max_upload_mb=max_upload_mb, allowed_hosts=allowed)
+    _ui.good(f"model {web.state.model.name}" + (f"; data: {web.state.corpus.source}" if web.state.corpus else "; no data (text check only)"))
+    shown = f"[{host}]" if ":" in host else host
+    _ui.good(f"open http://{shown}:{port}/ in a browser (Ctrl-C to stop)")
+    uvicorn.run(web, host=host, port=port, log_level="warning", server_header=False)

@@ -1,0 +1,114 @@
+"""The web app in a real browser: headless Chromium driven by Selenium against uvicorn.
+
+Skipped (with the reason) when /usr/bin/chromium or /usr/bin/chromedriver is missing:
+``apt-get install chromium chromium-driver``.
+"""
+
+from __future__ import annotations
+
+import socket
+import tempfile
+import threading
+import time
+from pathlib import Path
+
+import pytest
+
+CHROMIUM = Path("/usr/bin/chromium")
+CHROMEDRIVER = Path("/usr/bin/chromedriver")
+CHROME_FLAGS = ("--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--disable-quic", "--no-first-run",
+                "--disable-background-networking", "--disable-component-update", "--disable-sync", "--window-size=1280,1400")
+
+pytestmark = pytest.mark.browser
+
+
+@pytest.fixture(scope="module")
+def server_url(app):
+    """The test app served by uvicorn on 127.0.0.1 and a free port, in a background thread."""
+    import uvicorn
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 20
+    while not server.started:
+        if time.monotonic() > deadline or not thread.is_alive():
+            pytest.fail("uvicorn did not start")
+        time.sleep(0.05)
+    yield f"http://127.0.0.1:{port}"
+    server.should_exit = True
+    thread.join(10)
+
+
+@pytest.fixture(scope="module")
+def browser():
+    missing = [str(p) for p in (CHROMIUM, CHROMEDRIVER) if not p.exists()]
+    if missing:
+        pytest.skip(f"headless browser tests need {' and '.join(missing)} (apt-get install chromium chromium-driver)")
+    pytest.importorskip("selenium")
+    from selenium import webdriver
+    from selenium.webdriver.chrome.service import Service
+
+    options = webdriver.ChromeOptions()
+    options.binary_location = str(CHROMIUM)
+    for flag in CHROME_FLAGS:
+        options.add_argument(flag)
+    profile = tempfile.mkdtemp(prefix="samskab-chromium-")
+    options.add_argument(f"--user-data-dir={profile}")
+    driver = webdriver.Chrome(service=Service(str(CHROMEDRIVER)), options=options)
+    driver.set_page_load_timeout(60)
+    yield driver
+    driver.quit()
+
+
+def assert_not_blank(path: Path) -> None:
+    from PIL import Image
+
+    with Image.open(path) as image:
+        colours = image.convert("RGB").getcolors(maxcolors=1 << 20)
+    assert colours is not None and len(colours) > 20, f"{path} looks blank ({len(colours or [])} colours)"
+    top = max(count for count, _ in colours)
+    assert top < 0.97 * sum(count for count, _ in colours), f"{path} is almost one colour"
+
+
+def test_upload_txt_shows_highlighted_evidence(browser, server_url, tmp_path):
+    from selenium.webdriver.common.by import By
+
+    upload = tmp_path / "referat.txt"
+    upload.write_text("Referat fra Børne- og Ungeudvalget\n\n"
+                      "Borgerne blev inviteret til et dialogmøde og en workshop om den nye skolestruktur.\n\n"
+                      "Frivillige fra Røde Kors driver lektiecaféen på biblioteket.", encoding="utf-8")
+    browser.get(server_url + "/")
+    assert "Tjek en tekst" in browser.title
+    browser.find_element(By.NAME, "file").send_keys(str(upload))
+    browser.find_element(By.CSS_SELECTOR, "form.check button[type=submit]").click()
+    marks = browser.find_elements(By.CSS_SELECTOR, "p.text mark")
+    assert marks, "no highlighted evidence on the result page"
+    assert any("dialogmøde" in m.text for m in marks)
+    assert browser.find_elements(By.CSS_SELECTOR, "table.bars .bar")
+    shot = tmp_path / "result.png"
+    assert browser.save_screenshot(str(shot))
+    assert_not_blank(shot)
+
+
+def test_municipality_page_renders_chart(browser, server_url, tmp_path):
+    from selenium.webdriver.common.by import By
+
+    browser.get(server_url + "/municipalities")
+    browser.find_element(By.LINK_TEXT, "Aarhus").click()
+    assert browser.find_element(By.TAG_NAME, "h1").text == "Aarhus Kommune"
+    images = browser.find_elements(By.CSS_SELECTOR, "figure img")
+    assert images and all(browser.execute_script("return arguments[0].naturalWidth", img) > 100 for img in images)
+    shot = tmp_path / "municipality.png"
+    assert browser.save_screenshot(str(shot))
+    assert_not_blank(shot)
+
+
+def test_error_page_in_browser(browser, server_url):
+    from selenium.webdriver.common.by import By
+
+    browser.get(server_url + "/municipality/Arhus")
+    assert "Mente du Aarhus?" in browser.find_element(By.CSS_SELECTOR, "p.message").text
