@@ -187,7 +187,7 @@ def evaluate(model, records: list[dict[str, Any]], out_dir: Path, *, with_rules:
     y = np.array([r["rung"] for r in records])
     rp, ap, ev = predict_labelled(model, records)
     a_pred = (ap >= model.actor_threshold).astype(int)
-    report: dict[str, Any] = {"data": data_name, "model": str(model.directory or model.name),
+    report: dict[str, Any] = {"data": data_name, "model": _display_path(model.directory) if model.directory else model.name,
                               "codebook_hash": codebook.hash, "model_metrics": score(records, rp, a_pred, codebook=codebook, bootstrap=bootstrap)}
     plot_confusion(report["model_metrics"]["confusion"], out_dir / "confusion_model.png", title="Model: confusion matrix", labels=codebook.rung_ids)
     plot_reliability(y, rp, out_dir / "reliability_model.png", title="Model reliability")
@@ -199,6 +199,14 @@ def evaluate(model, records: list[dict[str, Any]], out_dir: Path, *, with_rules:
     atomic_write_text(out_dir / "report.json", json.dumps(report, indent=2, ensure_ascii=False))
     atomic_write_text(out_dir / "report.md", markdown_report(report))
     return report
+
+
+def _display_path(path: Path) -> str:
+    """Relative to the working directory when inside it (reports travel with the repo)."""
+    try:
+        return str(Path(path).resolve().relative_to(Path.cwd().resolve()))
+    except ValueError:
+        return str(path)
 
 
 def _fmt_ci(metrics: dict[str, Any], key: str) -> str:

@@ -118,6 +118,49 @@ class Analyser:
         self._lemma = LemmaCache() if self._fast else None
         if self._fast:
             self._sentencizer = self.nlp.get_pipe("sentencizer")
+            self._punct_chars = frozenset(self._sentencizer.punct_chars)
+            self._orth_info: dict[int, tuple[int, bool, bool]] = {}
+            self._lemma_by_hash: dict[int, str] = {}
+
+    def _fast_analysis(self, doc) -> Analysis:  # noqa: ANN001
+        """Sentencizer rule + lemma lookup over ``doc.to_array`` (see ``analyse``)."""
+        from spacy.attrs import IDX, IS_PUNCT, IS_SPACE, LOWER, ORTH
+
+        if len(doc) == 0:
+            return Analysis([], [], [])
+        strings = doc.vocab.strings
+        info, by_hash, punct_chars, lemma = self._orth_info, self._lemma_by_hash, self._punct_chars, self._lemma
+        lemmas: list[str] = []
+        token_sent: list[int] = []
+        sentences: list[tuple[int, int]] = []
+        rows = doc.to_array([LOWER, ORTH, IS_PUNCT, IS_SPACE, IDX]).tolist()
+        sent, sent_start, last_end, seen_period = 0, rows[0][4], 0, False
+        for lower, orth, is_punct, is_space, idx in rows:
+            inf = info.get(orth)
+            if inf is None:
+                text = strings[orth]
+                inf = info[orth] = (len(text), text in punct_chars, text == "§")
+            length, in_punct_chars, is_section_sign = inf
+            if seen_period and not is_punct and not in_punct_chars:
+                sentences.append((sent_start, last_end))
+                sent, sent_start, seen_period = sent + 1, idx, False
+            elif in_punct_chars:
+                seen_period = True
+            last_end = idx + length
+            if is_space or (is_punct and not is_section_sign):
+                continue
+            lem = by_hash.get(lower)
+            if lem is None:
+                lem = by_hash[lower] = lemma(strings[lower])
+            lemmas.append(lem)
+            token_sent.append(sent)
+        sentences.append((sent_start, last_end))
+        return Analysis(lemmas, token_sent, sentences)
+
+    def _slow_analysis(self, doc) -> Analysis:  # noqa: ANN001
+        """Reference implementation with spaCy's own sentencizer (used by the tests)."""
+        doc = self._sentencizer(doc)
+        return _to_analysis(doc, lambda t: self._lemma(t.lower_))
 
     def docs(self, texts: Iterable[str]) -> Iterator:
         """spaCy Docs with sentences and lower-cased lemmas set (for the Matcher)."""
@@ -133,12 +176,11 @@ class Analyser:
 
     def analyse(self, texts: Iterable[str]) -> Iterator[Analysis]:
         if self._fast:
-            # tokenizer + sentencizer only; lemmas come from the cache (same result as the
-            # lemmatizer component, without setting attributes on every token)
-            lemma = self._lemma
+            # tokenizer only; the sentencizer's rule and the lemma lookup run in one pass
+            # over the token arrays (same result as the components, without creating a
+            # Token object per word: this loop is the featuriser's hot path)
             for doc in self.nlp.tokenizer.pipe(texts, batch_size=self.batch_size):
-                doc = self._sentencizer(doc)
-                yield _to_analysis(doc, lambda t: lemma(t.lower_))
+                yield self._fast_analysis(doc)
         else:
             for doc in self.nlp.pipe(texts, batch_size=self.batch_size):
                 yield analysis_of(doc)

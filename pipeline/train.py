@@ -160,6 +160,33 @@ def train(train_records: list[dict[str, Any]], *, out: Path, config: ModelConfig
     return manifest
 
 
+def update_card(model_dir: Path, extra_metrics: dict[str, Any]) -> dict[str, Any]:
+    """Add evaluation results (e.g. cross-validation, the rule baseline) to a model folder's
+    manifest, metrics.json and MODEL_CARD.md; the folder is rewritten with fresh hashes."""
+    import shutil
+    import tempfile
+
+    from pipeline.models import load_model
+
+    model_dir = Path(model_dir)
+    model = load_model(model_dir)
+    manifest = {k: v for k, v in model.manifest.items() if k not in ("files", "format_version", "backend", "created", "codebook_hash")}
+    manifest["metrics"] = {**manifest.get("metrics", {}), **extra_metrics}
+    keep = tempfile.mkdtemp()
+    for child in model_dir.iterdir():  # sub-folders such as evaluation/ are not part of the model
+        if child.is_dir():
+            shutil.move(str(child), keep)
+    extra = {"metrics.json": json.dumps(manifest["metrics"], indent=2),
+             "MODEL_CARD.md": model_card(manifest, model, model.codebook)}
+    heldout = model_dir / "heldout_predictions.jsonl"
+    if heldout.is_file():
+        extra["heldout_predictions.jsonl"] = heldout.read_text(encoding="utf-8")
+    save_model(model.backend, model_dir, manifest={**manifest, "_extra_files": extra})
+    for child in Path(keep).iterdir():
+        shutil.move(str(child), model_dir / child.name)
+    return manifest
+
+
 def _headline(m: dict[str, Any]) -> dict[str, Any]:
     keep = ("n", "rung_accuracy", "rung_macro_f1", "rung_mae", "rung_ece", "actors_micro_f1", "actors_macro_f1", "per_rung", "per_actor")
     return {k: m[k] for k in keep if k in m}
@@ -185,6 +212,11 @@ def model_card(manifest: dict[str, Any], model: Model, codebook: Codebook) -> st
             s = m[split]
             lines.append(f"| {split} | {s['n']} | {s['rung_accuracy']:.3f} | {s['rung_macro_f1']:.3f} | {s['rung_mae']:.3f} | "
                          f"{s['rung_ece']:.3f} | {s['actors_micro_f1']:.3f} | {s['actors_macro_f1']:.3f} |")
+    if "rules_test" in m and "test" in m:
+        r = m["rules_test"]
+        lines += ["", f"Rule baseline on the same test data: rung macro-F1 {r['rung_macro_f1']:.3f}, rung accuracy "
+                  f"{r['rung_accuracy']:.3f}, actors micro-F1 {r['actors_micro_f1']:.3f} (model: {m['test']['rung_macro_f1']:.3f}, "
+                  f"{m['test']['rung_accuracy']:.3f}, {m['test']['actors_micro_f1']:.3f})."]
     if "cv" in m:
         lines += ["", "Grouped 5-fold cross-validation on train+dev (unseen groups in each fold):", ""]
         for g, summ in m["cv"].items():

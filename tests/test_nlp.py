@@ -26,3 +26,21 @@ def test_sentences_and_token_alignment():
 def test_any_text_gives_valid_spans(text):
     spans = split_sentences(text)
     assert all(0 <= s <= e <= len(text) for s, e in spans)
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.lists(st.sampled_from(["Byrådet", "godkendte", "§", "17,", "stk.", "4-udvalg", ".", "!", "?", "\n\n", "jf.", "bilag",
+                                  "borgerne", "inddrages", "Kbh.", "3,5", "mio.", "kr.", "...", "–", "(B)", "Æ", "øen"]), max_size=40))
+def test_fast_analysis_equals_spacy_sentencizer(words):
+    analyser = _analyser()
+    text = " ".join(words)
+    assert analyser._fast_analysis(analyser.nlp.tokenizer(text)) == analyser._slow_analysis(analyser.nlp.tokenizer(text))
+
+
+_CACHE = {}
+
+
+def _analyser():
+    if "a" not in _CACHE:
+        _CACHE["a"] = Analyser()
+    return _CACHE["a"]

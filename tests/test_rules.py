@@ -47,6 +47,8 @@ def test_cue_compiler_uses_lemmas_and_prefixes():
     assert spec[1] == {"LOWER": {"REGEX": "^høring"}}
 
 
-def test_fast_vocabulary_flag_agrees_with_matcher(labeller):
-    texts = ["Vi vil samskabe med borgerne.", "Vejen asfalteres i 2021.", "Frivillige hjælper.", "Der er nedsat en følgegruppe."]
+def test_fast_vocabulary_flag_agrees_with_matcher(labeller, tiny_records):
+    texts = ["Vi vil samskabe med borgerne.", "Vejen asfalteres i 2021.", "Frivillige hjælper.", "Der er nedsat en følgegruppe.",
+             "Der nedsættes et § 17, stk. 4-udvalg.", "Borgeren laver sin egen plan.", "Kommunen vil inddrage de lokale borgere."]
+    texts += [r["text"] for r in tiny_records]
     assert has_vocabulary(texts) == [r.vocab for r in labeller.label_texts(texts)]

@@ -166,24 +166,28 @@ class TfidfBackend(Backend):
         return BatchOutput(rung, actors, evidence)
 
     def _evidence(self, text: str, analysis: Analysis, xw, row: int, rung: int, k: int) -> list[dict[str, Any]]:  # noqa: ANN001
-        vocab = self.state["word"].vocabulary_
+        """Score sentences by the contributions (tf-idf weight x coefficient) of their n-grams.
+
+        Works from the row's non-zero features (~100) rather than from every token
+        position: a feature counts towards each sentence that contains all its words.
+        """
+        terms_of = self._terms()
         contrib = self.state["contrib"][rung]
         start, end = xw.indptr[row], xw.indptr[row + 1]
-        weight = dict(zip(xw.indices[start:end].tolist(), xw.data[start:end].tolist(), strict=True))
-        n_lo, n_hi = self.config.word_ngrams
+        idx = xw.indices[start:end]
+        values = (xw.data[start:end] * contrib[idx]).tolist()
+        sents_of: dict[str, set[int]] = {}
+        for lemma, sent in zip(analysis.lemmas, analysis.token_sent, strict=True):
+            sents_of.setdefault(lemma, set()).add(sent)
         scores: dict[int, float] = {}
         terms: dict[int, dict[str, float]] = {}
-        lemmas, sent_of = analysis.lemmas, analysis.token_sent
-        for i in range(len(lemmas)):
-            for n in range(n_lo, n_hi + 1):
-                if i + n > len(lemmas) or sent_of[i + n - 1] != sent_of[i]:
-                    break
-                term = lemmas[i] if n == 1 else " ".join(lemmas[i:i + n])
-                f = vocab.get(term)
-                if f is None or f not in weight:
-                    continue
-                c = weight[f] * float(contrib[f])
-                s = sent_of[i]
+        for f, c in zip(idx.tolist(), values, strict=True):
+            term = terms_of[f]
+            words = term.split(" ")
+            found = sents_of.get(words[0], set())
+            for w in words[1:]:
+                found = found & sents_of.get(w, set())
+            for s in found:
                 scores[s] = scores.get(s, 0.0) + c
                 if c > 0:
                     terms.setdefault(s, {})[term] = c
@@ -195,6 +199,13 @@ class TfidfBackend(Backend):
             out.append({"sentence": text[a:b], "score": round(score, 4), "start": a, "end": b, "rung": rung,
                         "terms": [[t, round(v, 4)] for t, v in top]})
         return out
+
+    def _terms(self) -> list[str]:
+        """Feature index -> word n-gram (built once per loaded model)."""
+        terms = self.__dict__.get("_term_list")
+        if terms is None:
+            terms = self._term_list = self.state["word"].get_feature_names_out().tolist()
+        return terms
 
     def top_terms(self, rung: int, n: int = 20) -> list[tuple[str, float]]:
         """The word n-grams that push most towards ``rung`` (for model cards)."""
