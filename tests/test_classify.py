@@ -73,7 +73,6 @@ def test_workers_equal_single_process(tmp_path, segments_file, tiny_model_dir):
     assert one.read_bytes() == two.read_bytes()
 
 
-@pytest.mark.slow
 def test_dask_local_cluster_equals_local_engine(tmp_path, segments_file, tiny_model_dir):
     pytest.importorskip("distributed")
     from distributed import LocalCluster

@@ -160,44 +160,49 @@ class TfidfBackend(Backend):
         rung, actors = self._proba_from_features(x)
         if not evidence_k:
             return BatchOutput(rung, actors, [[] for _ in texts])
-        chosen = rung.argmax(1)
-        evidence = [self._evidence(text, a, xw, i, int(r), evidence_k)
-                    for i, (text, a, r) in enumerate(zip(texts, analyses, chosen, strict=True))]
-        return BatchOutput(rung, actors, evidence)
+        return BatchOutput(rung, actors, self._evidence_batch(texts, analyses, rung.argmax(1), evidence_k))
 
-    def _evidence(self, text: str, analysis: Analysis, xw, row: int, rung: int, k: int) -> list[dict[str, Any]]:  # noqa: ANN001
-        """Score sentences by the contributions (tf-idf weight x coefficient) of their n-grams.
+    def _evidence_batch(self, texts: list[str], analyses: list[Analysis], rungs, k: int) -> list[list[dict[str, Any]]]:  # noqa: ANN001
+        """Score every sentence by its own linear score for its document's chosen rung.
 
-        Works from the row's non-zero features (~100) rather than from every token
-        position: a feature counts towards each sentence that contains all its words.
+        All sentences of the batch are vectorised in one call and scored with one sparse
+        product per rung (sentence tf-idf x the rung's coefficients relative to the mean
+        rung); only the top ``k`` per document are turned into records, with their terms.
         """
+        owner: list[tuple[int, int]] = []
+        sent_texts: list[str] = []
+        for i, a in enumerate(analyses):
+            per: list[list[str]] = [[] for _ in a.sentences]
+            for lemma, sent in zip(a.lemmas, a.token_sent, strict=True):
+                per[sent].append(lemma)
+            for s, lemmas in enumerate(per):
+                if lemmas:
+                    owner.append((i, s))
+                    sent_texts.append(" ".join(lemmas))
+        out: list[list[dict[str, Any]]] = [[] for _ in texts]
+        if not owner:
+            return out
+        xs = self.state["word"].transform(sent_texts)
+        contrib = self.state["contrib"]
+        row_rung = np.array([int(rungs[i]) for i, _ in owner])
+        scores = np.zeros(len(owner), dtype=np.float64)
+        for r in np.unique(row_rung):
+            mask = row_rung == r
+            scores[mask] = xs[mask] @ contrib[r]
+        by_doc: dict[int, list[int]] = {}
+        for j, (i, _) in enumerate(owner):
+            by_doc.setdefault(i, []).append(j)
         terms_of = self._terms()
-        contrib = self.state["contrib"][rung]
-        start, end = xw.indptr[row], xw.indptr[row + 1]
-        idx = xw.indices[start:end]
-        values = (xw.data[start:end] * contrib[idx]).tolist()
-        sents_of: dict[str, set[int]] = {}
-        for lemma, sent in zip(analysis.lemmas, analysis.token_sent, strict=True):
-            sents_of.setdefault(lemma, set()).add(sent)
-        scores: dict[int, float] = {}
-        terms: dict[int, dict[str, float]] = {}
-        for f, c in zip(idx.tolist(), values, strict=True):
-            term = terms_of[f]
-            words = term.split(" ")
-            found = sents_of.get(words[0], set())
-            for w in words[1:]:
-                found = found & sents_of.get(w, set())
-            for s in found:
-                scores[s] = scores.get(s, 0.0) + c
-                if c > 0:
-                    terms.setdefault(s, {})[term] = c
-        ranked = sorted(scores.items(), key=lambda kv: -kv[1])[:k]
-        out = []
-        for s, score in ranked:
-            a, b = analysis.sentences[s]
-            top = sorted(terms.get(s, {}).items(), key=lambda kv: -kv[1])[:5]
-            out.append({"sentence": text[a:b], "score": round(score, 4), "start": a, "end": b, "rung": rung,
-                        "terms": [[t, round(v, 4)] for t, v in top]})
+        for i, rows in by_doc.items():
+            rung = int(rungs[i])
+            for j in sorted(rows, key=lambda j: -scores[j])[:k]:
+                a, b = analyses[i].sentences[owner[j][1]]
+                lo, hi = xs.indptr[j], xs.indptr[j + 1]
+                feats = xs.indices[lo:hi]
+                values = xs.data[lo:hi] * contrib[rung][feats]
+                top = np.argsort(-values)[:5]
+                out[i].append({"sentence": texts[i][a:b], "score": round(float(scores[j]), 4), "start": a, "end": b,
+                               "rung": rung, "terms": [[terms_of[feats[t]], round(float(values[t]), 4)] for t in top if values[t] > 0]})
         return out
 
     def _terms(self) -> list[str]:
