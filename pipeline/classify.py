@@ -229,14 +229,16 @@ def classify(input_path: str | Path | None, out: str | Path, *, model_dir: str |
     ``max_batches`` stops early without assembling the output (used to test resuming).
     """
     from pipeline.io import RecordWriter, table_format
-    from pipeline.models import DEFAULT_MODEL_DIR, load_model, read_manifest
+    from pipeline.models import DEFAULT_MODEL_DIR, load_model, verify_model
 
     out = Path(out)
     table_format(out)  # fail early on an unknown output format
     model_dir = Path(model_dir) if model_dir else DEFAULT_MODEL_DIR
-    model = load_model(model_dir)  # verifies the folder before any work
+    # verify the folder before any work; load it here only when this process classifies
+    in_process = engine == "local" and workers <= 1
+    model = load_model(model_dir) if in_process else None
+    manifest = model.manifest if model else verify_model(model_dir)
     source = open_source(input_path, db=db, batch_size=batch_size)
-    manifest = read_manifest(model_dir)
     run_key = json.dumps({"input": source.fingerprint, "model": manifest.get("files"), "batch_size": batch_size,
                           "evidence_k": evidence_k, "vocab": vocab, "keep_text": keep_text}, sort_keys=True)
     parts = _parts_dir(out)

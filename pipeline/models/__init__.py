@@ -159,8 +159,8 @@ def read_manifest(directory: Path) -> dict[str, Any]:
     return manifest
 
 
-def load_model(directory: str | Path | None = None, *, codebook: Codebook | None = None) -> Model:
-    """Load and verify a model folder (default: models/default)."""
+def verify_model(directory: str | Path | None = None, *, codebook: Codebook | None = None) -> dict[str, Any]:
+    """Check a model folder (manifest, file hashes, codebook) without loading it; return the manifest."""
     directory = Path(directory) if directory else DEFAULT_MODEL_DIR
     codebook = codebook or load_codebook()
     manifest = read_manifest(directory)
@@ -177,6 +177,14 @@ def load_model(directory: str | Path | None = None, *, codebook: Codebook | None
         raise ModelError(path=str(directory), detail=(
             f"trained with codebook {manifest.get('codebook_hash')}, current codebook is {codebook.hash}; "
             "labels may differ. Retrain with `samskab train`."))
+    return manifest
+
+
+def load_model(directory: str | Path | None = None, *, codebook: Codebook | None = None) -> Model:
+    """Load and verify a model folder (default: models/default)."""
+    directory = Path(directory) if directory else DEFAULT_MODEL_DIR
+    codebook = codebook or load_codebook()
+    manifest = verify_model(directory, codebook=codebook)
     config = ModelConfig.model_validate(manifest["config"])
     backend = backend_class(manifest["backend"]).load(directory, config, codebook)
     return Model(backend=backend, manifest=manifest, directory=directory, codebook=codebook)
