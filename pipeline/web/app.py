@@ -43,6 +43,7 @@ from pydantic import BaseModel, Field
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from pipeline.codebook import ACTOR_IDS, RUNG_IDS
+from pipeline.records import Evidence
 from pipeline.errors import (CorruptFileError, DataError, EmptyDocumentError, EncryptedFileError, NeedsOCRError,
                              SamskabError, StoreError)
 
@@ -96,17 +97,6 @@ class WebError(Exception):
 
 
 # -- the API's record types ---------------------------------------------------------------
-
-
-class Evidence(BaseModel):
-    """A sentence that drove a decision; ``start``/``end`` are offsets into the checked text."""
-
-    sentence: str
-    score: float
-    start: int | None = None
-    end: int | None = None
-    rung: int | None = None
-    terms: list[tuple[str, float]] = Field(default_factory=list)
 
 
 class SegmentResult(BaseModel):
