@@ -20,3 +20,4 @@ def test_unknown_key_in_file_is_refused(tmp_path):
     path.write_text("model:\n  backend: tfidf\n  colour: blue\n", encoding="utf-8")
     with pytest.raises(ConfigError, match="colour"):
         load_config(path)
+
