@@ -25,6 +25,17 @@ INT_COLUMNS = ("rung", "year", "position", "start", "end", "n_segments", "rung_t
 BOOL_COLUMNS = ("vocab", "hard_negative")
 
 
+def sha256_file(path: str | Path) -> str:
+    """Hex sha256 of a file's bytes, read in 1 MiB chunks."""
+    import hashlib
+
+    h = hashlib.sha256()
+    with Path(path).open("rb") as fh:
+        for chunk in iter(lambda: fh.read(1 << 20), b""):
+            h.update(chunk)
+    return h.hexdigest()
+
+
 def table_format(path: str | Path) -> str:
     suffix = Path(path).suffix.lower()
     if suffix in (".jsonl", ".ndjson", ".json"):

@@ -37,34 +37,12 @@ def compile_cue(pattern: str, lemma: LemmaCache) -> list[dict[str, Any]]:
     return specs
 
 
-def cue_regex(pattern: str) -> str:
-    """The same cue pattern as a regular expression over lower-cased raw text.
-
-    Used where speed matters more than lemmas: flagging co-creation vocabulary in
-    millions of segments (``has_vocabulary``). Plain words match as whole words.
-    """
-    parts = []
-    for part in pattern.split():
-        if part == "?":
-            parts.append(r"(?:\w+\W+)?")
-            continue
-        if part.startswith("*") and part.endswith("*") and len(part) > 2:
-            parts.append(r"\w*" + re.escape(part[1:-1].lower()) + r"\w*")
-        elif part.startswith("*"):
-            parts.append(r"\w*" + re.escape(part[1:].lower()) + r"\b")
-        elif part.endswith("*"):
-            parts.append(r"(?<!\w)" + re.escape(part[:-1].lower()) + r"[\w\-]*")
-        else:
-            parts.append(r"(?<!\w)" + re.escape(part.lower()) + r"\w{0,3}(?!\w)")
-        parts.append(r"\W*")
-    return "".join(parts[:-1])
-
-
 class VocabularyFlagger:
     """Fast "does this text use co-creation vocabulary?" from the rung 1-4 cues.
 
     Single-word cues become C-level string tests on the text's words (prefix/suffix
-    tuples, substring list, word set); the few multi-word cues become one regex. Same
+    tuples, one substring regex, word set); the few multi-word cues are matched over the
+    word list, their first word filtering the positions. Same
     verdict as the Matcher's ``RuleResult.vocab`` on all but 1 of the 1,960 labelled
     segments (a multi-word cue across a line break), many times faster.
     """

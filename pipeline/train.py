@@ -136,8 +136,6 @@ def train(train_records: list[dict[str, Any]], *, out: Path, config: ModelConfig
         metrics["test"] = _headline(dev_score(model, test))
         metrics["evaluated_on"] = "test"
     if cv:
-        from pipeline.labels import load_split  # noqa: F401  (records come from caller)
-
         pool = train_records + (dev or [])
         metrics["cv"] = {g: cross_validate(pool, config, group=g)["summary"] for g in ("municipality", "genre")}
     dist = {codebook.rung_label(k): int(sum(r["rung"] == k for r in train_records)) for k in range(5)}

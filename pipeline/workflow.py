@@ -31,10 +31,10 @@ def run_pipeline(inputs: list[str | Path], *, out_dir: Path, manifest: Path | No
 
     Every step is resumable or idempotent: rerunning adds nothing already done.
     """
-    from pipeline.classify import classify
+    from pipeline.classify import aggregate_documents, classify
     from pipeline.config import load_config
     from pipeline.ingest import ingest
-    from pipeline.io import read_records
+    from pipeline.io import read_records, write_records
     from pipeline.models import DEFAULT_MODEL_DIR
     from pipeline.plots import write_plots
     from pipeline.report import build_report
@@ -65,14 +65,14 @@ def run_pipeline(inputs: list[str | Path], *, out_dir: Path, manifest: Path | No
              evidence_k=cfg.classify.evidence_k, min_rung_proba=cfg.classify.min_rung_proba, keep_text=True)
     say("classify", f"segment predictions -> {segments}")
 
-    # 3. aggregate segments to documents
+    # 3. aggregate the segment predictions to documents (no second pass through the model)
+    records = read_records(segments)
     documents = out_dir / "documents.jsonl"
-    classify(None, documents, db=store_path, model_dir=model_dir, level="document", batch_size=cfg.classify.batch_size,
-             evidence_k=cfg.classify.evidence_k, min_rung_proba=cfg.classify.min_rung_proba)
+    write_records(documents, aggregate_documents(records, min_rung_proba=cfg.classify.min_rung_proba,
+                                                 evidence_k=cfg.classify.evidence_k))
     say("classify", f"document predictions -> {documents}")
 
     # 4. trend table per municipality x period, with intervals
-    records = read_records(segments)
     table = trend_table(records, by=("municipality",), period=period, heldout=model_dir, threshold=cfg.trends.threshold,
                         min_support=cfg.trends.min_support, bootstrap=cfg.trends.bootstrap, seed=cfg.trends.seed)
     trends = write_table(table, out_dir / "trends.csv")

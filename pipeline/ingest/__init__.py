@@ -20,6 +20,7 @@ from pipeline.errors import EmptyDocumentError, InputFileError, SamskabError
 from pipeline.ingest.metadata import complete_metadata, language_flags, load_manifest, parse_date, year_of
 from pipeline.ingest.municipalities import require_municipality
 from pipeline.ingest.readers import READERS, file_type, is_hf_dataset
+from pipeline.io import sha256_file
 
 if TYPE_CHECKING:
     from pipeline.store import CorpusStore
@@ -93,14 +94,6 @@ def discover(paths_or_globs: Iterable[str | Path]) -> list[Path]:
     return found
 
 
-def _sha256_file(path: Path) -> str:
-    h = hashlib.sha256()
-    with path.open("rb") as fh:
-        for chunk in iter(lambda: fh.read(1 << 20), b""):
-            h.update(chunk)
-    return h.hexdigest()
-
-
 def _check_readable(path: Path) -> None:
     if not path.exists():
         raise InputFileError(path=str(path), detail="no such file or folder" + (" (no file matches this pattern)" if _is_glob(str(path)) else ""))
@@ -159,7 +152,7 @@ def iter_file_documents(path: Path, *, meta: dict[str, Any] | None = None, text_
     _check_readable(path)
     kind = file_type(path)
     streamed = kind in STREAMED_TYPES
-    file_hash = None if streamed else _sha256_file(path)
+    file_hash = None if streamed else sha256_file(path)
     produced = 0
     for raw in READERS[kind](path, text_column=text_column):
         doc = _make_document(raw, path=path, meta=meta, file_hash=file_hash)
@@ -242,7 +235,7 @@ def ingest(paths: Iterable[str | Path], *, store: CorpusStore | None, manifest: 
         if meta and "error" in meta:
             yield IngestResult(str(path), "failed", error=str(meta["error"]))
             continue
-        if store is not None and path.is_file() and os.access(path, os.R_OK) and store.has_file_hash(_sha256_file(path)):
+        if store is not None and path.is_file() and os.access(path, os.R_OK) and store.has_file_hash(sha256_file(path)):
             yield IngestResult(str(path), "skipped")
             continue
         jobs.append((path, meta))

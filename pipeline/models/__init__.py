@@ -9,7 +9,6 @@ codebook, so a tampered or foreign folder is refused rather than unpickled.
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
 import importlib
 import json
 from dataclasses import dataclass, field
@@ -20,6 +19,7 @@ from pipeline import MODELS_DIR
 from pipeline.codebook import Codebook, load_codebook
 from pipeline.config import ModelConfig
 from pipeline.errors import ModelError, UnknownNameError, UntrustedModelError
+from pipeline.io import sha256_file
 from pipeline.models.base import Backend, BatchOutput
 
 #: name -> "module:Class". Names are stable; heavy modules are imported on first use.
@@ -44,14 +44,6 @@ def create_backend(config: ModelConfig, codebook: Codebook | None = None) -> Bac
     return backend_class(config.backend)(config, codebook or load_codebook())
 
 
-def _sha256(path: Path) -> str:
-    h = hashlib.sha256()
-    with path.open("rb") as fh:
-        for chunk in iter(lambda: fh.read(1 << 20), b""):
-            h.update(chunk)
-    return h.hexdigest()
-
-
 def _files_of(directory: Path, names: list[str]) -> dict[str, str]:
     out = {}
     for name in names:
@@ -59,9 +51,9 @@ def _files_of(directory: Path, names: list[str]) -> dict[str, str]:
         if p.is_dir():
             for f in sorted(p.rglob("*")):
                 if f.is_file():
-                    out[str(f.relative_to(directory))] = _sha256(f)
+                    out[str(f.relative_to(directory))] = sha256_file(f)
         else:
-            out[name] = _sha256(p)
+            out[name] = sha256_file(p)
     return out
 
 
@@ -171,7 +163,7 @@ def verify_model(directory: str | Path | None = None, *, codebook: Codebook | No
         path = (directory / name).resolve()
         if directory.resolve() not in path.parents or not path.is_file():
             raise UntrustedModelError(path=str(directory), detail=f"file {name!r} is missing or outside the folder")
-        if _sha256(path) != digest:
+        if sha256_file(path) != digest:
             raise UntrustedModelError(path=str(directory), detail=f"file {name!r} does not match its recorded sha256 (tampered or corrupted)")
     if manifest.get("codebook_hash") != codebook.hash:
         raise ModelError(path=str(directory), detail=(

@@ -73,8 +73,8 @@ class TfidfBackend(Backend):
 
         word = self.state["word"].transform(lemma_texts)
         if self.state.get("char") is None:
-            return word, word
-        return hstack([word, self.state["char"].transform(self._sub_texts(lemma_texts))], format="csr"), word
+            return word
+        return hstack([word, self.state["char"].transform(self._sub_texts(lemma_texts))], format="csr")
 
     # -- training -----------------------------------------------------------------
     def fit(self, texts, rungs, actors, *, progress: ProgressFn | None = None) -> None:  # noqa: ANN001
@@ -151,12 +151,12 @@ class TfidfBackend(Backend):
         return rung, actors
 
     def predict_proba(self, texts):  # noqa: ANN001
-        x, _ = self._features(self.analyser.lemma_texts(texts))
+        x = self._features(self.analyser.lemma_texts(texts))
         return self._proba_from_features(x)
 
     def predict(self, texts, *, evidence_k: int = 3) -> BatchOutput:  # noqa: ANN001
         analyses = list(self.analyser.analyse(texts))
-        x, xw = self._features([a.lemma_text for a in analyses])
+        x = self._features([a.lemma_text for a in analyses])
         rung, actors = self._proba_from_features(x)
         if not evidence_k:
             return BatchOutput(rung, actors, [[] for _ in texts])
