@@ -37,6 +37,7 @@ class Rung(_Strict):
     id: str
     name_da: str
     definition: str
+    definition_da: str
     cues: list[Cue] = Field(default_factory=list)
 
 
@@ -118,8 +119,16 @@ class Codebook(_Strict):
 
     @functools.cached_property
     def hash(self) -> str:
-        """Content hash of the parsed codebook (stable across YAML formatting)."""
-        canonical = json.dumps(self.model_dump(), sort_keys=True, ensure_ascii=False)
+        """Hash of what a model depends on: codes, ids, cues and output fields.
+
+        Wording meant for readers (names, definitions, notes, source) is left out, so a
+        better Danish definition does not invalidate every trained model.
+        """
+        prose = {"name_da", "definition", "definition_da"}
+        dump = self.model_dump(exclude={"notes", "source"})
+        for part in ("rungs", "actors"):
+            dump[part] = [{k: v for k, v in item.items() if k not in prose} for item in dump[part]]
+        canonical = json.dumps(dump, sort_keys=True, ensure_ascii=False)
         return hashlib.sha256(canonical.encode("utf-8")).hexdigest()[:16]
 
 

@@ -27,7 +27,10 @@ def test_hash_is_stable_and_content_based(tmp_path):
     copy = tmp_path / "cb.yaml"
     copy.write_text(yaml.safe_dump(raw, allow_unicode=True, sort_keys=True), encoding="utf-8")
     assert load_codebook(copy).hash == cb.hash  # formatting does not matter
-    raw["rungs"][3]["definition"] += " Changed."
+    raw["rungs"][3]["definition_da"] += " Ændret."  # reader-facing wording: models stay valid
+    copy.write_text(yaml.safe_dump(raw, allow_unicode=True), encoding="utf-8")
+    assert load_codebook(copy).hash == cb.hash
+    raw["rungs"][3]["cues"].append({"id": "r3_new", "pattern": "nyt*"})  # what a model depends on
     copy.write_text(yaml.safe_dump(raw, allow_unicode=True), encoding="utf-8")
     assert load_codebook(copy).hash != cb.hash
 
