@@ -60,6 +60,7 @@ def register(app: typer.Typer) -> None:
         unit: str = typer.Option("segment", "--unit", help="segment | document (a document counts at the highest rung any of its segments reaches)."),
         estimator: str = typer.Option("auto", "--estimator", help=_ESTIMATOR_HELP),
         calibration: Path = typer.Option(None, "--calibration", help=_CALIBRATION_HELP),
+        sample: Path = typer.Option(None, "--sample", help="The `samskab label sample` file the labels came from: its weights correct for a stratified sample."),
         model: Path = typer.Option(None, "--model", help=_MODEL_HELP + " Default: models/default when present."),
         municipality: list[str] = typer.Option(None, "--municipality", "-m", help="Only these municipalities (repeatable)."),
         all_languages: bool = typer.Option(False, "--all-languages", help="Count segments in every language (default: Danish and too-short-to-tell only)."),
@@ -79,6 +80,8 @@ def register(app: typer.Typer) -> None:
           samskab trends predictions.parquet --period term --unit document -m Aarhus -m Køge --plots plots/
 
           samskab trends --db corpus.duckdb --by municipality,doc_type --estimator pacc --model models/default --out trends.xlsx
+
+          samskab trends predictions.jsonl --calibration labels.jsonl --out trends.csv
         """
         from pipeline.cli import _ui
         from pipeline.trends import compute_trends, load_predictions, write_table
@@ -89,7 +92,7 @@ def register(app: typer.Typer) -> None:
         records = load_predictions(predictions, db=db)
         _ui.phase(f"Estimating trends ({len(records)} segments)")
         result = compute_trends(records, options, model_dir=_model_dir(model), calibration=calibration,
-                                municipalities=municipality or None)
+                                calibration_weights=sample, municipalities=municipality or None)
         table = result.table
         for w in result.warnings:
             _ui.warn(w)

@@ -51,14 +51,18 @@ def rates_correction(y: np.ndarray, p: np.ndarray, *, observed: str, threshold: 
     return Correction("rates", point, boot, source, int(len(y)))
 
 
-def rectifier_correction(y: np.ndarray, p: np.ndarray, *, bootstrap: int, rng: np.random.Generator, source: str) -> Correction:
-    """PPI's rectifier: the mean of (one-hot label - probabilities) and its bootstrap."""
+def rectifier_correction(y: np.ndarray, p: np.ndarray, *, bootstrap: int, rng: np.random.Generator, source: str,
+                         w: np.ndarray | None = None) -> Correction:
+    """PPI's rectifier: the (sample-weighted) mean of (one-hot label - probabilities) and its bootstrap."""
     import numpy as np
 
     d = np.eye(N_RUNGS)[y] - p
     n = len(y)
-    weights = rng.multinomial(n, np.full(n, 1.0 / n), size=max(bootstrap, 1)) / n
-    return Correction("rectifier", d.mean(axis=0, keepdims=True), weights @ d, source, int(n))
+    w = np.ones(n) if w is None else np.asarray(w, dtype=float)
+    counts = rng.multinomial(n, np.full(n, 1.0 / n), size=max(bootstrap, 1)) * w
+    with np.errstate(invalid="ignore", divide="ignore"):
+        boot = (counts @ d) / counts.sum(axis=1, keepdims=True)
+    return Correction("rectifier", ((w @ d) / w.sum())[None, :], boot, source, int(n))
 
 
 @dataclass
@@ -67,6 +71,7 @@ class CalibrationSample:
 
     y: Any            # (n,) true rungs
     p: Any            # (n, 5) the model's probabilities for the same items
+    w: Any            # (n,) sample weights (segments each item stands for; all 1 for a simple random sample)
     cells: list[tuple]  # per item: (*group keys, period key)
     n_labels: int     # labelled records given
     n_unmatched: int  # labelled ids not among the counted predictions
@@ -82,15 +87,17 @@ class CalibrationSample:
         return np.array([bool(match(c)) for c in self.cells], dtype=bool)
 
 
-def match_calibration(labels: Mapping[str, int], ids: Any, p: np.ndarray, cell_keys: list[tuple]) -> CalibrationSample:
-    """Join {id: rung} to the counted segments (their ids, probabilities and cells)."""
+def match_calibration(labels: Mapping[str, int], ids: Any, p: np.ndarray, cell_keys: list[tuple],
+                      weights: Mapping[str, float] | None = None) -> CalibrationSample:
+    """Join {id: rung} (and {id: sample weight}) to the counted segments (their ids, probabilities and cells)."""
     import numpy as np
 
     where = {str(i): n for n, i in enumerate(ids)}
-    rows = [(where[i], rung) for i, rung in labels.items() if i in where]
-    idx = np.array([r for r, _ in rows], dtype=int)
-    y = np.array([rung for _, rung in rows], dtype=int)
-    return CalibrationSample(y=y, p=p[idx] if len(idx) else np.zeros((0, N_RUNGS)), cells=[cell_keys[i] for i in idx],
+    rows = [(where[i], rung, (weights or {}).get(i, 1.0)) for i, rung in labels.items() if i in where]
+    idx = np.array([r for r, _, _ in rows], dtype=int)
+    y = np.array([rung for _, rung, _ in rows], dtype=int)
+    w = np.array([wt for _, _, wt in rows], dtype=float)
+    return CalibrationSample(y=y, p=p[idx] if len(idx) else np.zeros((0, N_RUNGS)), w=w, cells=[cell_keys[i] for i in idx],
                              n_labels=len(labels), n_unmatched=len(labels) - len(rows))
 
 

@@ -26,9 +26,9 @@ def _correct(observed: np.ndarray, spec: Estimator, corr: Correction, boot: bool
 
     if corr.kind == "rates":
         return adjust_many(corr.boot if boot else corr.point, observed)
-    if corr.kind == "rectifier":
+    if corr.kind == "rectifier":  # unclipped: linear figures (share >= 3, mean rung) are taken before clipping
         rect = corr.boot if boot else corr.point
-        return np.clip(observed[:, :N_RUNGS] + rect[: len(observed)], 0.0, 1.0)
+        return observed[:, :N_RUNGS] + rect[: len(observed)]
     return observed[:, :N_RUNGS]
 
 
@@ -53,7 +53,10 @@ def figures(s: np.ndarray, spec: Estimator, corr: Correction, *, boot: bool = Fa
         q = _correct(observed, spec, corr, boot)
         dq = _correct(doc_observed, spec, corr, boot)
         ks = np.arange(N_RUNGS)
-        mean_rung = (q @ ks) / q.sum(axis=1) if spec.name == "cc" else q @ ks
+        mean_rung = (q @ ks) / q.sum(axis=1) if spec.name == "cc" else np.clip(q @ ks, 0, N_RUNGS - 1)
+        share_ge3 = np.clip(q[:, 3] + q[:, 4], 0, 1)
+        share_docs_ge3 = np.clip(dq[:, 3] + dq[:, 4], 0, 1)
+        q = np.clip(q, 0, 1)  # PPI can step below 0 where a rung is rare
         vocab_n = s[:, L.col("vocab_n")]
         talk = s[:, L.col("talk_cc" if spec.cc_like else "talk_p")] / vocab_n
         prac = s[:, L.col("prac_cc" if spec.cc_like else "prac_p")] / vocab_n
@@ -61,8 +64,8 @@ def figures(s: np.ndarray, spec: Estimator, corr: Correction, *, boot: bool = Fa
         out = {f"share_rung_{k}": q[:, k] for k in range(N_RUNGS)}
         out.update(
             uncertain_share=s[:, L.col("count_uncertain")] / n,
-            share_ge3=q[:, 3] + q[:, 4],
-            share_docs_ge3=dq[:, 3] + dq[:, 4],
+            share_ge3=share_ge3,
+            share_docs_ge3=share_docs_ge3,
             mean_rung=mean_rung,
             talk_share=talk, practice_share=prac, talk_practice_ratio=ratio,
             **{f"actor_{a}": s[:, L.col(f"actor_{a}")] / n for a in ACTOR_IDS},

@@ -107,6 +107,25 @@ def load_calibration(source: str | Path | Iterable[Mapping[str, Any]]) -> dict[s
     return labels
 
 
+def load_sample_weights(source: str | Path | Iterable[Mapping[str, Any]]) -> dict[str, float]:
+    """{id: sample_weight} from a `samskab label sample` file (segments each labelled item stands for)."""
+    where = str(source) if isinstance(source, (str, Path)) else "sample records"
+    if isinstance(source, (str, Path)):
+        from pipeline.io import read_records
+
+        source = read_records(source)
+    weights: dict[str, float] = {}
+    for n, r in enumerate(source, 1):
+        try:
+            w = float(r["sample_weight"])
+        except (KeyError, TypeError, ValueError):
+            raise LabelFileError(path=where, line=n, detail="needs sample_weight (write the file with `samskab label sample`)") from None
+        if not w > 0:
+            raise LabelFileError(path=where, line=n, detail=f"sample_weight must be positive, got {w}")
+        weights[str(r.get("id"))] = w
+    return weights
+
+
 def _find_real_text(metrics: Mapping[str, Any]) -> tuple[str, Mapping[str, Any]] | None:
     for key, value in metrics.items():
         if "real" in str(key).lower() and isinstance(value, Mapping):

@@ -7,6 +7,7 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from pipeline.errors import DataError
 from pipeline.trends.calibration import MIN_CELL_LABELS
 from pipeline.trends.features import DEFAULT_LANGUAGES
 from pipeline.trends.io import load_heldout, model_real_text_figures
@@ -88,14 +89,18 @@ def latest_per_group(table: pd.DataFrame, by: Sequence[str]) -> pd.DataFrame:
 def compute_trends(predictions: Iterable[Mapping[str, Any]], options: TrendOptions | None = None, *,
                    model_dir: str | Path | None = None, heldout: Any = None,
                    calibration: str | Path | Mapping[str, int] | Iterable[Mapping[str, Any]] | None = None,
+                   calibration_weights: str | Path | Mapping[str, float] | None = None,
                    municipalities: Sequence[str] | None = None) -> TrendResult:
     """The trend table, national figures and latest period per group, computed once.
 
     ``model_dir`` gives the held-out predictions (unless ``heldout`` is given) and the
     model's real-text figures; ``calibration`` labelled records of this corpus replace the
-    held-out error rates (see :mod:`pipeline.trends.calibration`).
+    held-out error rates (see :mod:`pipeline.trends.calibration`); ``calibration_weights``
+    are the sample weights of a stratified sample ({id: weight} or the `label sample` file).
     """
     options = options or TrendOptions()
+    if municipalities and "municipality" not in options.by:
+        raise DataError(detail="--municipality needs 'municipality' among the --by columns")
     records = list(predictions)
     held = heldout if heldout is not None else load_heldout(model_dir)
     if isinstance(held, (str, Path)) or (held is not None and not isinstance(held, tuple)):
@@ -107,10 +112,19 @@ def compute_trends(predictions: Iterable[Mapping[str, Any]], options: TrendOptio
         from pipeline.trends.io import load_calibration
 
         calibration = load_calibration(calibration)
+    if calibration_weights is not None and not isinstance(calibration_weights, Mapping):
+        from pipeline.trends.io import load_sample_weights
+
+        calibration_weights = load_sample_weights(calibration_weights)
+    common["calibration_weights"] = calibration_weights
     rest = tuple(c for c in options.by if c != "municipality")
     national = trend_table(records, by=rest, estimator=options.estimator, calibration=calibration, national=False, **common)
-    table = trend_table(records, by=options.by, estimator=options.estimator, calibration=calibration,
-                        municipalities=municipalities, national=national if "municipality" in options.by else False, **common)
+    if "municipality" in options.by:
+        table = trend_table(records, by=options.by, estimator=options.estimator, calibration=calibration,
+                            municipalities=municipalities, national=national, **common)
+    else:  # the table is the national table
+        table = national.copy()
+        table.attrs = dict(national.attrs, warnings=list(national.attrs["warnings"]))
     real = model_real_text_figures(model_dir)
     warnings = list(table.attrs["warnings"])
     if calibration is None:

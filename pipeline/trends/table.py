@@ -129,10 +129,10 @@ class _Corrections:
                 self.heldout = rates_correction(y, p, observed=spec.observed, threshold=threshold, bootstrap=bootstrap,
                                                 rng=np.random.default_rng(seed + 1), source="heldout")
 
-    def _build(self, name: str, y: Any, p: Any, source: str) -> Correction:
+    def _build(self, name: str, y: Any, p: Any, w: Any, source: str) -> Correction:
         spec = ESTIMATORS_BY_NAME[name]
         if spec.correction == "rectifier":
-            return rectifier_correction(y, p, bootstrap=self.bootstrap, rng=self.rng, source=source)
+            return rectifier_correction(y, p, bootstrap=self.bootstrap, rng=self.rng, source=source, w=w)
         if spec.correction == "rates":
             return rates_correction(y, p, observed=spec.observed, threshold=self.threshold, bootstrap=self.bootstrap,
                                     rng=self.rng, source=source)
@@ -140,7 +140,7 @@ class _Corrections:
 
     def _corpus(self, name: str) -> Correction:
         if name not in self.corpus:
-            self.corpus[name] = self._build(name, self.cal.y, self.cal.p, "corpus")
+            self.corpus[name] = self._build(name, self.cal.y, self.cal.p, self.cal.w, "corpus")
         return self.corpus[name]
 
     def for_cell(self, cell: tuple) -> tuple[str, Correction, int]:
@@ -155,7 +155,7 @@ class _Corrections:
         if ESTIMATORS_BY_NAME[name].correction is None or len(self.cal.y) == 0:
             return name, NO_CORRECTION, n_own
         if n_own >= self.min_cell_labels:
-            return name, self._build(name, self.cal.y[own], self.cal.p[own], "cell"), n_own
+            return name, self._build(name, self.cal.y[own], self.cal.p[own], self.cal.w[own], "cell"), n_own
         return name, self._corpus(name), n_own
 
 
@@ -168,6 +168,7 @@ def trend_table(
     estimator: str = "auto",
     heldout: str | Path | Iterable[Mapping[str, Any]] | tuple[Any, Any] | None = None,
     calibration: str | Path | Mapping[str, int] | Iterable[Mapping[str, Any]] | None = None,
+    calibration_weights: Mapping[str, float] | None = None,
     threshold: float = 0.5,
     min_support: int = 5,
     bootstrap: int = 500,
@@ -187,7 +188,8 @@ def trend_table(
     the rows (the national comparison still uses every municipality). ``heldout`` is a
     model folder, its held-out file or its records (see :func:`load_heldout`);
     ``calibration`` labelled records of this corpus ({id: rung}, records or a file), which
-    then replace the held-out set. Noise segments and languages outside ``languages``
+    then replace the held-out set; ``calibration_weights`` {id: sample weight} for a
+    stratified sample. Noise segments and languages outside ``languages``
     (None: keep all) are left out and counted. ``national`` is True (compute the national
     comparison), False (none) or a national table computed already.
 
@@ -248,7 +250,7 @@ def trend_table(
     cal = None
     if labels is not None and unit == "segment":
         cell_keys = list(zip(*[seg[k] for k in keys], seg["pkey"])) if len(seg) else []
-        cal = match_calibration(labels, seg["id"].tolist(), p_seg, cell_keys)
+        cal = match_calibration(labels, seg["id"].tolist(), p_seg, cell_keys, calibration_weights)
         if cal.n_unmatched:
             warnings.append(f"{cal.n_unmatched} of {cal.n_labels} calibration labels match no counted prediction "
                             "(unknown id, noise, other language or no date) and were not used")
@@ -298,7 +300,8 @@ def trend_table(
     rest = tuple(c for c in by if c != "municipality")
     if national is not False and "municipality" in by:
         nat = national if isinstance(national, pd.DataFrame) else trend_table(
-            kept, by=rest, period=period, unit=unit, estimator="auto" if labels is not None and estimator == "auto" else name, heldout=held, calibration=labels,
+            kept, by=rest, period=period, unit=unit, estimator="auto" if labels is not None and estimator == "auto" else name, heldout=held,
+            calibration=labels, calibration_weights=calibration_weights,
             threshold=threshold, min_support=min_support, bootstrap=0, seed=seed, national=False, languages=None,
             min_cell_labels=min_cell_labels)
         merged = table[list(rest) + ["period"]].merge(nat[list(rest) + ["period"] + NATIONAL_FIELDS], how="left",
