@@ -65,6 +65,7 @@ class SimulationResult:
     width: dict[str, float]         # mean interval width
     error: dict[str, float]         # mean absolute error of the point estimate
     cc_error: dict[str, float]      # the same for classify-and-count
+    cc_coverage: dict[str, float]   # how often classify-and-count's own (Wilson) interval contains the truth
 
 
 def simulate(*, reps: int, n_labels: int, n_population: int = 2000, accuracy: float = 0.7, bootstrap: int = 200,
@@ -79,6 +80,7 @@ def simulate(*, reps: int, n_labels: int, n_population: int = 2000, accuracy: fl
     width = {f: 0.0 for f in FIELDS}
     error = {f: 0.0 for f in FIELDS}
     cc_error = {f: 0.0 for f in FIELDS}
+    cc_hits = {f: 0 for f in FIELDS}
     for r in range(reps):
         records, y = synthetic_corpus(n_population, accuracy=accuracy, rng=rng)
         truth = truth_of(y)
@@ -92,5 +94,6 @@ def simulate(*, reps: int, n_labels: int, n_population: int = 2000, accuracy: fl
             width[f] += row[f"{f}_hi"] - row[f"{f}_lo"]
             error[f] += abs(row[f] - truth[f])
             cc_error[f] += abs(naive[f] - truth[f])
+            cc_hits[f] += bool(naive[f"{f}_lo"] <= truth[f] <= naive[f"{f}_hi"])
     return SimulationResult(reps, n_labels, {f: v / reps for f, v in hits.items()}, {f: v / reps for f, v in width.items()},
-                            {f: v / reps for f, v in error.items()}, {f: v / reps for f, v in cc_error.items()})
+                            {f: v / reps for f, v in error.items()}, {f: v / reps for f, v in cc_error.items()}, {f: v / reps for f, v in cc_hits.items()})
