@@ -75,7 +75,7 @@ Without a calibration sample of your own documents the intervals are optimistic:
 <table>
 <tr><th>group</th><th>period</th><th>documents</th><th>rung &ge; 3 (95% CI)</th><th>vs national</th><th>documents reaching 3+</th><th>mean rung (95% CI)</th><th>talk / practice</th></tr>
 {% for r in latest %}<tr class="{{ 'low' if r.low_support else '' }}"><td>{{ r.group }}</td><td>{{ r.period }}</td><td>{{ r.n_documents }}</td>
-<td>{{ r.share_ge3 | pct }} ({{ r.share_ge3_lo | pct }}&ndash;{{ r.share_ge3_hi | pct }})</td><td>{{ r.diff_national_share_ge3 | pct(signed=True) }}</td>
+<td>{{ r.share_ge3 | pct }} ({{ r.share_ge3_lo | pct }}&ndash;{{ r.share_ge3_hi | pct }})</td><td>{{ r.get("diff_national_share_ge3") | pct(signed=True) }}</td>
 <td>{{ r.share_docs_ge3 | pct }}</td><td>{{ r.mean_rung | num }} ({{ r.mean_rung_lo | num }}&ndash;{{ r.mean_rung_hi | num }})</td><td>{{ r.talk_practice_ratio | num }}</td></tr>
 {% endfor %}</table>
 {% if images.stacked %}<img alt="stacked bars of the rung shares" src="{{ images.stacked }}">{% endif %}

@@ -132,3 +132,12 @@ def test_simulation_coverage_500():
     r = simulate(reps=500, n_labels=200, bootstrap=200, seed=7)
     assert min(r.coverage.values()) >= 0.93, r.coverage
     assert sum(r.error.values()) < 0.5 * sum(r.cc_error.values()), (r.error, r.cc_error)
+
+
+def test_report_shows_the_calibration_used(tmp_path):
+    from pipeline.report import build_report
+
+    recs, labels = _population([0.5, 0.2, 0.1, 0.1, 0.1])
+    out = build_report(recs, out=tmp_path / "r.html", by="", bootstrap=20, calibration=dict(list(labels.items())[:40]))
+    html = out.read_text(encoding="utf-8")
+    assert "calibration sample of this corpus (40 labelled segments)" in html and "40 of 40 labels matched" in html
