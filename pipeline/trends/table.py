@@ -280,7 +280,7 @@ def trend_table(
             cell = cells.get((*group, pkey))
             cell_name, corr, n_lab = corrections.for_cell((*group, pkey))
             spec = get_estimator(cell_name)
-            row.update(estimator=cell_name, ci_method=ci_method(spec, corr, bootstrap), calibration=describe(corr, cell_name),
+            row.update(estimator=cell_name, ci_method=ci_method(spec, corr, bootstrap), calibration=describe(corr),
                        n_labelled=n_lab)
             if cell is None:
                 row.update(n_documents=0, n_segments=0)
