@@ -49,8 +49,9 @@ _DOC_TYPE_CUES: tuple[tuple[str, re.Pattern[str]], ...] = (
     ("politik_strategi", re.compile(r"\b[\wæøå-]*(?:politik|strategi)\b", re.I)),
     ("nyhed", re.compile(r"\bnyhed(?:er)?\b|\bpressemeddelelse\b", re.I)),
 )
+_COMMITTEE_LABEL = re.compile(r"(?im)^\s*(?:Udvalg|Mødeforum|Forum)\s*:\s*([A-ZÆØÅ§][^\n]{2,80}?)\s*$")
 _COMMITTEE = re.compile(
-    r"\b(Byrådet|Kommunalbestyrelsen|Borgerrepræsentationen|Regionsrådet|"
+    r"\b((?:[A-ZÆØÅ][\wæøå-]+\s+)?Byråd\b|Byrådet|Kommunalbestyrelsen|Borgerrepræsentationen|Regionsrådet|"
     r"[A-ZÆØÅ][\wæøå]*(?:-\s+og\s+[A-ZÆØÅ]?[\wæøå]+)?udvalget|Lokaludvalg[\wæøå ]{0,30}|§\s*17,\s*stk\.\s*4-udvalg[\wæøå]*)"
 )
 
@@ -109,8 +110,11 @@ def infer_doc_type(text: str, *, title: str | None = None, path: str | Path | No
 
 
 def infer_committee(text: str, *, head: int = 1500) -> str | None:
-    match = _COMMITTEE.search(text[:head])
-    return match.group(1).strip() if match else None
+    """The meeting body: a labelled line ('Udvalg: Teknisk Udvalg') or a body name, whichever comes first."""
+    found = [m for m in (_COMMITTEE_LABEL.search(text[:head]), _COMMITTEE.search(text[:head])) if m]
+    if not found:
+        return None
+    return min(found, key=lambda m: m.start()).group(1).strip()
 
 
 def infer_title(text: str) -> str | None:
