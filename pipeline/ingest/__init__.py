@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
 
 from pipeline.errors import EmptyDocumentError, InputFileError, SamskabError
+from pipeline.ingest.guards import check_not_binary
 from pipeline.ingest.metadata import complete_metadata, language_flags, load_manifest, parse_date, year_of
 from pipeline.ingest.municipalities import require_municipality
 from pipeline.ingest.readers import READERS, file_type, is_hf_dataset
@@ -151,6 +152,8 @@ def iter_file_documents(path: Path, *, meta: dict[str, Any] | None = None, text_
     path = Path(path)
     _check_readable(path)
     kind = file_type(path)
+    if kind in ("text", "html") or (kind == "table" and path.suffix.lower() in (".csv", ".tsv", ".jsonl", ".ndjson", ".json")):
+        check_not_binary(path)
     streamed = kind in STREAMED_TYPES
     file_hash = None if streamed else sha256_file(path)
     produced = 0

@@ -217,6 +217,9 @@ def read_docx(path: Path, **_: Any) -> Iterator[RawDoc]:
     from docx.table import Table
     from docx.text.paragraph import Paragraph
 
+    from pipeline.ingest.guards import check_docx
+
+    check_docx(path)  # refuse bombs before python-docx builds millions of objects
     try:
         document = docx.Document(str(path))
     except (PackageNotFoundError, zipfile.BadZipFile, KeyError, ValueError) as e:
