@@ -139,6 +139,24 @@ def language_flags(text: str, *, sample: int = 6000, min_tokens: int = 20) -> li
     return ["non_danish"] if any(foreign) else []
 
 
+_YEAR_IN_NAME = re.compile(r"(?<!\d)(19[5-9]\d|20\d\d)(?!\d)")
+
+
+def date_from_path(path: str | Path) -> str | None:
+    """A full date in the file name ('referat_2024-03-12.pdf', 'byraad 12.03.2024.pdf')."""
+    return parse_date(Path(path).stem.replace("_", " "))
+
+
+def year_from_path(path: str | Path) -> int | None:
+    """A year in the file name, else in its folder's name ('holbaek_2024_referat.pdf' -> 2024)."""
+    path = Path(path)
+    for name in (path.stem, path.parent.name):
+        match = _YEAR_IN_NAME.search(name)
+        if match:
+            return int(match.group(1))
+    return None
+
+
 def year_of(date: str | None) -> int | None:
     return int(date[:4]) if date and re.match(r"\d{4}-", date) else None
 
@@ -197,11 +215,11 @@ def complete_metadata(doc: dict[str, Any], *, path: str | Path | None = None, ra
 
     if doc.get("municipality") in (None, ""):
         fill("municipality", (find_municipality_in_path(path) if path else None) or find_municipality_in_text(raw_text or text))
-    fill("date", infer_date(text))
+    fill("date", infer_date(text) or (date_from_path(path) if path else None))
     fill("doc_type", infer_doc_type(text, title=doc.get("title"), path=path))
     fill("committee", infer_committee(text))
     fill("title", infer_title(text))
     if doc.get("year") in (None, ""):
-        fill("year", year_of(doc.get("date")))
+        fill("year", year_of(doc.get("date")) or (year_from_path(path) if path else None))  # nothing better: the file name
     doc["inferred"] = inferred
     return doc
