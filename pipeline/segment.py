@@ -67,11 +67,26 @@ _SECTION = re.compile(
     r"\s*(?::\s*(?P<rest>.*)|\s*)$",
     re.IGNORECASE,
 )
+# headings that take a qualifier ("Beslutning i Økonomiudvalget den 1. oktober 2018", "Indstilling fra
+# Magistratsafdelingen for Teknik og Miljø"); for other names "Evaluering af lektiecaféerne" is a title, not a heading
+_QUALIFIED = frozenset(("beslutning", "beslutninger", "indstilling", "indstillinger", "beslutningsforslag",
+                        "forvaltningens indstilling", "administrationens indstilling", "direktionens indstilling",
+                        "sagsfremstilling", "supplerende sagsfremstilling"))
+
+
+def _section_match(line: str) -> re.Match[str] | None:
+    """The section heading on ``line``, if it is one."""
+    m = _SECTION.match(line) if len(line) <= 140 else None
+    if m and m.group("qual") and m.group("name").lower() not in _QUALIFIED:
+        return None
+    return m
+
+
 _ITEM = re.compile(r"^(?:(?:Punkt|Pkt\.?)\s*(?P<p>\d{1,3})\s*[:.,]?\s*(?P<ptitle>.*)|(?P<n>\d{1,3})\.\s+(?P<title>\S.*))$")
 _ITEM_PREFIX = re.compile(r"^(?:(?:Punkt|Pkt\.?)\s*\d{1,3}\s*[:.,]?|\d{1,3}\.)\s*")
 _CASE_META = re.compile(
     r"^\s*(?:sags?\s*nr|sagsnummer|sagsid|sags-id|dok\.?\s*nr|j\.?\s*nr|journalnr|initialer|kompetence|sagsansvarlig|"
-    r"emn-\d{4}-\d+|"
+    r"emn-\d{4}-\d+|status\s*:\s*(?:åben|lukket)|sagsbehandler\s*:|"
     r"åben(?:t)?(?:\s+sag)?|lukket(?:\s+sag)?|\([bo]\)|til\s+behandling|til\s+efterretning)\b.*$",
     re.IGNORECASE,
 )
@@ -80,7 +95,7 @@ _NAV_PHRASE = (
     r"(?:Tilbage(?:\s+til\s+[\wæøå ]{1,30}?)?|Hent\s+(?:som\s+)?PDF|Download(?:\s+som)?\s+PDF|Kopi[eé]r\s+link|"
     r"Del(?:\s+(?:på|via)\s+\w+)?|Udskriv|Print|(?:Gå\s+)?til\s+toppen|Forside|Næste|Forrige|Luk|Menu|Søg|"
     r"Se\s+(?:hele\s+)?dagsorden(?:en)?|Abonn[eé]r[\wæøå ]{0,30}?|Læs\s+mere|PDF|Accepter(?:\s+alle)?(?:\s+cookies)?|"
-    r"Log\s+ind|Vis\s+bilag|Skjul|Politik|Referater|Dagsordener)"
+    r"Log\s+ind|Vis\s+bilag|Skjul|Politik|Referater|Dagsordener|(?:Gå|Spring(?:\s+over)?)\s+til\s+(?:hoved)?indhold(?:et)?)"
 )
 _NAVIGATION = re.compile(rf"^(?:{_NAV_PHRASE}\s*[|/·>»•]?\s*)+$", re.IGNORECASE)
 _BODY = re.compile(r"\b(?:Byråd(?:et)?|Kommunalbestyrelsen|Borgerrepræsentationen|Magistraten|Regionsrådet|\w*[Uu]dvalg(?:et)?)\b")
@@ -89,7 +104,8 @@ _CASE_HISTORY_LINE = re.compile(r"^\s*(?:Udvalg|Punktnummer|Punkt\s*nr\.?|Behand
 _PROPOSAL_START = re.compile(r"^(?:Det\s+indstilles|[\wæøåÆØÅ]+(?:\s+[\wæøåÆØÅ]+)?\s+indstiller)\s*(?:,|:|\s+at\b)", re.IGNORECASE)
 _MEETING_HEAD = re.compile(
     r"^(?:(?:Mødedato|Mødested|Mødetidspunkt|Mødetid|Møde\s+(?:start|slut)|Mødeforum|Udvalg|Dato|Tid|Sted|Starttidspunkt|"
-    r"Sluttidspunkt)\s*:.*|Referat|Dagsorden|Beslutningsprotokol|Åbent\s+referat|Åben\s+dagsorden)$",
+    r"Sluttidspunkt)\s*:.*|Referat|Dagsorden|Beslutningsprotokol|Åbent\s+referat|Åben\s+dagsorden|"
+    r"(?:Mandag|Tirsdag|Onsdag|Torsdag|Fredag|Lørdag|Søndag)\s+den\s+\d{1,2}\..{0,40}|\d{1,2}\.\s*[a-zæøå]+\s+\d{4}.{0,30})$",
     re.IGNORECASE,
 )
 _BULLET = re.compile(r"^\s*(?:\d{1,3}[.)]|[-•–*·▪])\s+")
@@ -156,8 +172,8 @@ def _reflow(lines: list[str]) -> str:
         else:
             heading_before = len(prev) < 70 and not _SENT_END.search(prev) and not prev.endswith(",") and line[:1].isupper()
             short_sentence = _SENT_END.search(prev) and len(prev) < 0.7 * typical
-            starts_block = bool(_BULLET.match(line) or _ITEM.match(line) or _SECTION.match(line) or _CASE_META.match(line))
-            prev_block = bool(_SECTION.match(prev) or _ITEM.match(prev) or _CASE_META.match(prev))
+            starts_block = bool(_BULLET.match(line) or _ITEM.match(line) or _section_match(line) or _CASE_META.match(line))
+            prev_block = bool(_section_match(prev) or _ITEM.match(prev) or _CASE_META.match(prev))
             out.append("\n\n" if (heading_before or short_sentence or starts_block or prev_block) else " ")
             out.append(line)
         prev = line
@@ -235,7 +251,7 @@ def _block_kind(text: str, *, kind: str, item: str | None, minutes: bool) -> str
 
 
 def _is_heading_line(line: str) -> bool:
-    return bool(len(line) <= 140 and (_SECTION.match(line) or _PAATEGNING.match(line)))
+    return bool(len(line) <= 140 and (_section_match(line) or _PAATEGNING.match(line)))
 
 
 def _title_continuation(lines: list[tuple[int, int, str]], i: int, *, max_lines: int = 3) -> tuple[list[str], int]:
@@ -351,7 +367,7 @@ def _blocks(text: str, *, minutes: bool) -> list[dict[str, Any]]:
                 close()
                 continue
             in_list = bool(_BULLET.match(line))
-        s = _SECTION.match(line) if len(line) <= 140 else None
+        s = _section_match(line)
         if s and (minutes or s.group("qual") is None):
             close()
             section = _section_name(s)
@@ -447,7 +463,7 @@ def _looks_like_heading(block: str) -> bool:
 
 def looks_like_minutes(text: str) -> bool:
     """Agenda items and section headings in the text: minutes, whatever the document says it is."""
-    heads = sum(1 for _, _, line in _lines(text[:50_000]) if _SECTION.match(line) and len(line) < 100)
+    heads = sum(1 for _, _, line in _lines(text[:50_000]) if _section_match(line) and len(line) < 100)
     return heads >= 3 and sum(1 for _, _, ln in _lines(text[:50_000]) if _ITEM.match(ln)) >= 2
 
 

@@ -3,7 +3,8 @@
 
 Usage: python scripts/bench_segment.py [--show]
 
-For each fixture (a committee-minutes web page, a council-minutes PDF; see
+For each fixture (a committee-minutes web page with table cells, one built of blocks and
+headings, a council-minutes PDF; see
 tests/ingest/minutes_fixtures.py) the file is written, read and segmented as `samskab ingest`
 does, then compared with its gold structure:
 
@@ -29,7 +30,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from tests.ingest.minutes_fixtures import Fixture, committee_html, council_pdf  # noqa: E402
+from tests.ingest.minutes_fixtures import Fixture, agenda_html, committee_html, council_pdf  # noqa: E402
 
 NOISE = {"toc", "navigation", "attendance", "appendix_list", "case_history"}
 _NUMBER = re.compile(r"^(?:(?:Punkt|Pkt\.?)\s*(\d{1,3})\s*[:.,]?|(\d{1,3})\.)\s*")
@@ -123,10 +124,13 @@ def main() -> None:
         html, web = committee_html()
         web_path = Path(tmp) / "aarhus_teknisk_udvalg_referat.html"
         web_path.write_text(html, encoding="utf-8")
+        html, blocks = agenda_html()
+        blocks_path = Path(tmp) / "holbaek_boerne_og_skoleudvalget_referat.html"
+        blocks_path.write_text(html, encoding="utf-8")
         pdf_path = Path(tmp) / "aarhus_byraad_referat.pdf"
         council = council_pdf(pdf_path)
         rows = []
-        for path, fixture in ((web_path, web), (pdf_path, council)):
+        for path, fixture in ((web_path, web), (blocks_path, blocks), (pdf_path, council)):
             t0 = time.perf_counter()
             [doc] = read_document(path)
             segments = segment_document(doc)

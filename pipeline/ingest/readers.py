@@ -168,7 +168,15 @@ def html_blocks(html: str) -> list[str]:
     body = tree.find("body") if tree.tag != "body" else tree
     walk(body if body is not None else tree)
     flush()
-    return lines
+    # an item number in its own block ('<div class="nr">4</div><div class="titel">...</div>') joins its title
+    joined: list[str] = []
+    for line in lines:
+        number = _ITEM_NUMBER_CELL.match(joined[-1]) if joined else None
+        if number and not _ITEM_NUMBER_CELL.match(line):
+            joined[-1] = f"{number.group(1)}. {line}"
+        else:
+            joined.append(line)
+    return joined
 
 
 def read_html(path: Path, **_: Any) -> Iterator[RawDoc]:

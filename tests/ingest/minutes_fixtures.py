@@ -183,6 +183,64 @@ def committee_html() -> tuple[str, Fixture]:
     return page, fixture
 
 
+# ---------------------------------------------------------------- a second portal layout
+
+AGENDA_ITEMS = [
+    Item(1, "Godkendelse af dagsorden", None, [Section("Beslutning i Børne- og Skoleudvalget den 15. maj 2024", "decision", "Godkendt.")]),
+    Item(2, "Lektiecaféer i samarbejde med frivillige foreninger på fem skoler", "17.01.00-A00-3-24", [
+        Section("Beslutningstema", "content",
+                "Udvalget skal tage stilling til, om lektiecaféerne skal gøres permanente, så frivillige fra Red Barnet "
+                "og Dansk Flygtningehjælp kan fortsætte arbejdet sammen med skolernes lærere."),
+        Section("Sagsfremstilling", "content",
+                "I forsøgsperioden har 240 elever brugt caféerne. Forældre og frivillige har selv planlagt åbningstiderne, "
+                "og skolerne stiller lokaler og en koordinator til rådighed."),
+        Section("Økonomiske konsekvenser", "content", "Udgiften på 0,6 mio. kr. årligt afholdes inden for udvalgets ramme."),
+        Section("Indstilling", "proposal",
+                "Børne- og Ungeforvaltningen indstiller, at lektiecaféerne gøres permanente fra skoleåret 2024/25."),
+        Section("Beslutning i Børne- og Skoleudvalget den 15. maj 2024", "decision", "Indstillingen blev godkendt."),
+        Section("Bilag", "appendix_list", "Evaluering af lektiecaféerne 2023"),
+    ]),
+    Item(3, "Orientering om skolernes trivselsmåling", "17.01.10-G01-1-24", [
+        Section("Sagsfremstilling", "content",
+                "Trivselsmålingen viser en svag fremgang på mellemtrinnet. Elevrådene har drøftet resultaterne og "
+                "foreslået tre indsatser mod ensomhed i frikvartererne."),
+        Section("Indstilling", "proposal", "Forvaltningen indstiller, at orienteringen tages til efterretning."),
+        Section("Beslutning i Børne- og Skoleudvalget den 15. maj 2024", "decision", "Taget til efterretning."),
+    ]),
+]
+
+
+def agenda_html() -> tuple[str, Fixture]:
+    """A Børne- og Skoleudvalget minutes page laid out with blocks instead of tables: the item number
+    and title in separate div's, case metadata in a definition list, sections as h3 headings."""
+    e = _html.escape
+    items = []
+    for item in AGENDA_ITEMS:
+        meta = (f'<dl class="meta"><dt>Sagsnr.</dt><dd>{e(item.case)}</dd><dt>Status</dt><dd>Åben sag</dd></dl>'
+                if item.case else "")
+        body = ""
+        for section in item.sections:
+            if section.kind == "appendix_list":
+                text = f'<ul><li><a href="#">{e(section.body)}</a></li></ul>'
+            else:
+                text = f"<p>{e(section.body)}</p>"
+            body += f"<h3>{e(section.heading)}</h3>{text}"
+        items.append(f'<section class="punkt"><div class="punkt-nr">{item.number}</div>'
+                     f'<div class="punkt-titel">{e(item.title)}</div>{meta}{body}</section>')
+    page = f"""<!DOCTYPE html><html lang="da"><head><meta charset="utf-8"><title>Børne- og Skoleudvalget 15.05.2024</title></head>
+<body><header><a href="/">Holbæk Kommune</a><nav><a href="/politik">Politik</a></nav></header>
+<main><div class="skip"><a href="#indhold">Gå til indhold</a></div>
+<h1>Referat</h1><p>Børne- og Skoleudvalget</p><p>Onsdag den 15. maj 2024 kl. 16.00</p><p>Mødested: Holbæk Rådhus</p>
+<h2>Fraværende</h2><p>Mette Lund (F)</p>
+<div id="indhold">{''.join(items)}</div>
+<p><a href="#">Udskriv</a> | <a href="#">Del</a></p></main>
+<footer>Holbæk Kommune, Kanalstræde 2</footer></body></html>"""
+    fixture = Fixture("agenda_web", "referat", AGENDA_ITEMS,
+                      front=[Section("Fraværende", "attendance", "Mette Lund (F)")],
+                      noise_snippets={"navigation": ["Udskriv"]})
+    return page, fixture
+
+
 # ---------------------------------------------------------------- the council PDF
 
 COUNCIL_ITEMS = [

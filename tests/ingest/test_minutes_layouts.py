@@ -15,13 +15,22 @@ from pipeline.ingest import ingest, read_document
 from pipeline.segment import NOISE_SECTION_KINDS, SECTION_KINDS, clean_text, item_title, segment_document
 from pipeline.store import CorpusStore
 
-from .minutes_fixtures import COMMITTEE_ITEMS, COUNCIL_ITEMS, Fixture, committee_html, council_pdf, plain
+from .minutes_fixtures import AGENDA_ITEMS, COMMITTEE_ITEMS, COUNCIL_ITEMS, Fixture, agenda_html, committee_html, council_pdf, plain
 
 
 @pytest.fixture(scope="module")
 def web_minutes(tmp_path_factory) -> tuple[dict, list[dict], Fixture]:
     html, fixture = committee_html()
     path = tmp_path_factory.mktemp("web") / "aarhus_teknisk_udvalg_referat.html"
+    path.write_text(html, encoding="utf-8")
+    [doc] = read_document(path)
+    return doc, segment_document(doc), fixture
+
+
+@pytest.fixture(scope="module")
+def block_minutes(tmp_path_factory) -> tuple[dict, list[dict], Fixture]:
+    html, fixture = agenda_html()
+    path = tmp_path_factory.mktemp("blocks") / "holbaek_boerne_og_skoleudvalget_referat.html"
     path.write_text(html, encoding="utf-8")
     [doc] = read_document(path)
     return doc, segment_document(doc), fixture
@@ -50,7 +59,7 @@ def test_section_kind_vocabulary_is_the_contract():
     assert NOISE_SECTION_KINDS == frozenset({"toc", "navigation", "attendance", "appendix_list", "case_history"})
 
 
-@pytest.mark.parametrize("layout", ["web_minutes", "pdf_minutes"])
+@pytest.mark.parametrize("layout", ["web_minutes", "block_minutes", "pdf_minutes"])
 def test_every_item_with_its_full_title(layout, request):
     doc, segments, fixture = request.getfixturevalue(layout)
     items = _items(segments)
@@ -61,7 +70,7 @@ def test_every_item_with_its_full_title(layout, request):
         assert s["section_kind"] in SECTION_KINDS
 
 
-@pytest.mark.parametrize("layout", ["web_minutes", "pdf_minutes"])
+@pytest.mark.parametrize("layout", ["web_minutes", "block_minutes", "pdf_minutes"])
 def test_section_kinds_and_no_segment_straddles_items(layout, request):
     _, segments, fixture = request.getfixturevalue(layout)
     for number, kind, body in fixture.gold_sections():
@@ -84,6 +93,13 @@ def test_web_minutes_metadata_case_numbers_and_navigation(web_minutes):
     assert not any("cookies" in s["text"] or "Privatlivspolitik" in s["text"] for s in segments)
     head = [s for s in segments if s["item"] is None and s["section_kind"] != "navigation"]
     assert head and {s["section_kind"] for s in head} == {"attendance"}  # Udvalg / Mødedato / Mødested
+
+
+def test_block_minutes_metadata(block_minutes):
+    doc, segments, _ = block_minutes
+    assert doc["municipality"] == "Holbæk" and doc["committee"] == "Børne- og Skoleudvalget" and doc["date"] == "2024-05-15"
+    assert not any("Sagsnr" in s["text"] or "Åben sag" in s["text"] for s in segments)
+    assert {s["section_kind"] for s in segments if s["item"] is None} == {"navigation", "attendance"}
 
 
 def test_pdf_minutes_toc_hyphens_and_running_headers(pdf_minutes):
@@ -179,5 +195,5 @@ def test_classify_passes_section_kind_through(tiny_model_dir: Path):
 
 
 def test_fixture_items_are_distinct():  # guards the gold itself
-    for items in (COMMITTEE_ITEMS, COUNCIL_ITEMS):
+    for items in (COMMITTEE_ITEMS, AGENDA_ITEMS, COUNCIL_ITEMS):
         assert len({i.number for i in items}) == len(items) and all(i.sections for i in items)
