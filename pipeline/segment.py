@@ -284,10 +284,19 @@ def _opens_item(lines: list[tuple[int, int, str]], i: int, *, window: int = 4) -
             continue
         if _CASE_META.match(line) or _is_heading_line(line):
             return True
+        if _ITEM.match(line):
+            return False
+        if _is_prose(line):  # an item without headings, straight into its text
+            return True
         seen += 1
-        if seen > window or _ITEM.match(line):
+        if seen > window:
             return False
     return False
+
+
+def _is_prose(line: str) -> bool:
+    """A line of running text, not a (wrapped) title: long, or a sentence ending with a period."""
+    return len(line) > 100 or (len(line) > 30 and line.endswith(".") and " " in line)
 
 
 def _blocks(text: str, *, minutes: bool) -> list[dict[str, Any]]:
@@ -359,10 +368,12 @@ def _blocks(text: str, *, minutes: bool) -> list[dict[str, Any]]:
                     in_list = False
                     continue
             if in_toc:
-                if not _is_heading_line(line):
+                if not _is_heading_line(line) and not _is_prose(line):
                     extend(start, end)
                     continue
                 in_toc = False
+                close()
+                section, kind = None, "content"
             if item is not None and section is None and _CASE_META.match(line):
                 close()
                 continue

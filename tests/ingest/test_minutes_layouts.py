@@ -142,6 +142,18 @@ def test_title_continues_until_case_number_or_section():
     assert [s["text"] for s in segments if s["item"] == "Punkt 3: Meddelelser"] == ["Borgmesteren orienterede om budgettet."]
 
 
+def test_table_of_contents_ends_at_the_first_real_item():
+    toc = "Indholdsfortegnelse\n1. Godkendelse af dagsorden ...... 2\n2. Ny lokalplan for havnen og\nboligerne ved kajen ...... 3\n\n"
+    no_headings = toc + ("1. Godkendelse af dagsorden\nDagsordenen blev godkendt uden bemærkninger.\n\n"
+                         "2. Ny lokalplan for havnen og\nboligerne ved kajen\nBeslutning\nGodkendt.\n")
+    segments = segment_document({"id": "d", "text": no_headings, "doc_type": "referat"})
+    assert [(s["item"], s["section_kind"]) for s in segments] == [
+        (None, "toc"), ("1. Godkendelse af dagsorden", "content"), ("2. Ny lokalplan for havnen og boligerne ved kajen", "decision")]
+    prose = "Indholdsfortegnelse\n\nDenne rapport beskriver, hvordan borgerne blev inddraget i arbejdet med den nye plan for hele området.\n"
+    segments = segment_document({"id": "d", "text": prose, "doc_type": "referat"})
+    assert [s["section_kind"] for s in segments] == ["toc", "content"]
+
+
 def test_section_name_variants_and_kinds():
     text = ("1. Anlæg af stier\nBESLUTNINGER\nGodkendt.\nSagsfremstilling\nStierne anlægges i samarbejde med grundejerne.\n"
             "Bevillingsmæssige konsekvenser\nUdgiften er 2 mio. kr.\nIndstilling\nForvaltningen indstiller, at stierne anlægges.\n"
