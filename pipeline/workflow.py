@@ -34,7 +34,7 @@ def run_pipeline(inputs: list[str | Path], *, out_dir: Path, manifest: Path | No
     """
     from pipeline.classify import aggregate_documents, classify
     from pipeline.config import load_config
-    from pipeline.ingest import ingest
+    from pipeline.ingest import find_manifests, ingest
     from pipeline.io import read_records, write_records
     from pipeline.models import DEFAULT_MODEL_DIR
     from pipeline.plots import write_plots
@@ -49,16 +49,25 @@ def run_pipeline(inputs: list[str | Path], *, out_dir: Path, manifest: Path | No
     model_dir = Path(model_dir) if model_dir else DEFAULT_MODEL_DIR
     store_path = out_dir / "corpus.duckdb"
 
-    # 1. ingest documents (and segment them) into the corpus store
+    # 1. ingest documents (and segment them) into the corpus store; a manifest.csv among the inputs is used
     failed = []
+    undated = 0
+    for found in find_manifests(inputs, manifest=manifest):
+        say("ingest", f"using {found} as the manifest (metadata per file)")
     with CorpusStore(store_path) as store:
         for res in ingest(inputs, store=store, manifest=manifest, workers=workers,
                           max_chars=cfg.segment.max_chars, min_chars=cfg.segment.min_chars):
+            undated += res.undated
+            for warning in res.warnings[:3]:
+                say("ingest", f"warning {warning}")
             if res.status == "failed":
                 failed.append(f"{res.path}: {res.error}")
                 say("ingest", f"failed {res.error}")
         n_docs, n_segs = store.count_documents(), store.count_segments()
     say("ingest", f"{n_docs} documents, {n_segs} segments in {store_path}")
+    if undated:
+        say("ingest", f"warning {undated} document(s) have no date or year and are left out of the trends; "
+                      "add a date column to manifest.csv or a year to the file names")
 
     # 2. classify every segment (one record per segment, with evidence)
     segments = out_dir / "predictions.jsonl"
@@ -84,4 +93,4 @@ def run_pipeline(inputs: list[str | Path], *, out_dir: Path, manifest: Path | No
     report = build_report(records, out=out_dir / "report.html", model_dir=model_dir, trends=trend)
     say("report", f"{len(plots)} plots, report -> {report}")
     return PipelineResult(out_dir, store_path, segments, documents, trends, plots, report, failed,
-                          {"documents": n_docs, "segments": n_segs}, trend.estimator, table, trend)
+                          {"documents": n_docs, "segments": n_segs, "undated": undated}, trend.estimator, table, trend)
