@@ -9,7 +9,7 @@ from typer.testing import CliRunner
 
 from pipeline.cli import app
 from pipeline.errors import LabelFileError
-from pipeline.trends import TrendOptions, compute_trends, trend_table
+from pipeline.trends import TrendOptions, compute_trends, model_real_text_figures, trend_table
 from pipeline.trends.simulate import simulate
 
 from trend_helpers import seg
@@ -102,6 +102,9 @@ def test_without_calibration_the_warnings_say_where_error_rates_come_from(tmp_pa
     res = compute_trends(recs, TrendOptions(by=(), estimator="pacc", bootstrap=0), model_dir=model)
     assert "real_dev: rung_accuracy 0.41, rung_macro_f1 0.38 (n=170)" == res.model_real_text
     assert "written examples" in res.error_source
+    (model / "metrics.json").write_text(json.dumps({"minutes": {"real_text": True, "n": 150, "rung_accuracy": 0.52}}),
+                                        encoding="utf-8")
+    assert model_real_text_figures(model) == "minutes: rung_accuracy 0.52 (n=150)"
 
 
 def test_cli_trends_with_calibration(tmp_path):
