@@ -144,3 +144,21 @@ def test_report_shows_the_calibration_used(tmp_path):
     out = build_report(recs, out=tmp_path / "r.html", by="", bootstrap=20, calibration=dict(list(labels.items())[:40]))
     html = out.read_text(encoding="utf-8")
     assert "calibration sample of this corpus (40 labelled segments)" in html and "40 of 40 labels matched" in html
+
+
+def test_cli_report_with_a_weighted_sample(tmp_path):
+    recs, labels = _population([0.5, 0.2, 0.1, 0.1, 0.1])
+    pred = tmp_path / "pred.jsonl"
+    pred.write_text("".join(json.dumps(r) + "\n" for r in recs), encoding="utf-8")
+    chosen = list(labels.items())[::5]
+    (tmp_path / "labels.jsonl").write_text("".join(json.dumps({"id": i, "rung": y}) + "\n" for i, y in chosen), encoding="utf-8")
+    (tmp_path / "sample.jsonl").write_text("".join(json.dumps({"id": i, "sample_weight": 5.0}) + "\n" for i, _ in chosen),
+                                           encoding="utf-8")
+    res = CliRunner().invoke(app, ["report", str(pred), "--calibration", str(tmp_path / "labels.jsonl"), "--sample",
+                                   str(tmp_path / "sample.jsonl"), "--by", "", "--bootstrap", "20", "--out", str(tmp_path / "r.html")])
+    assert res.exit_code == 0, res.output
+    assert "40 of 40 labels matched" in (tmp_path / "r.html").read_text(encoding="utf-8")
+    (tmp_path / "sample.jsonl").write_text('{"id": "x"}\n', encoding="utf-8")
+    res = CliRunner().invoke(app, ["trends", str(pred), "--calibration", str(tmp_path / "labels.jsonl"), "--sample",
+                                   str(tmp_path / "sample.jsonl"), "--by", ""])
+    assert res.exit_code != 0 and "sample.jsonl:1" in res.output and "sample_weight" in res.output
