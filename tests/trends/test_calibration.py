@@ -8,7 +8,7 @@ import pytest
 from typer.testing import CliRunner
 
 from pipeline.cli import app
-from pipeline.errors import LabelFileError
+from pipeline.errors import DataError, LabelFileError
 from pipeline.trends import TrendOptions, compute_trends, model_real_text_figures, trend_table
 from pipeline.trends.simulate import simulate
 
@@ -80,6 +80,8 @@ def test_thin_cells_borrow_the_corpus_wide_rates_and_say_so():
 def test_labels_outside_the_predictions_are_reported(four):
     table = trend_table(four, estimator="ppi", calibration={"s1": 0, "nope": 2}, bootstrap=0, min_cell_labels=1)
     assert any("1 of 2 calibration labels match no counted prediction" in w for w in table.attrs["warnings"])
+    with pytest.raises(DataError, match="none of the 1 calibration labels"):
+        trend_table(four, estimator="ppi", calibration={"nope": 2}, bootstrap=0)
 
 
 def test_bad_calibration_file_names_the_line(tmp_path, four):
