@@ -30,6 +30,8 @@ def run_pipeline(inputs: list[str | Path], *, out_dir: Path, manifest: Path | No
                  period: str = "year", workers: int = 1, on_event: EventFn | None = None) -> PipelineResult:
     """Ingest -> segment -> classify -> aggregate -> trends -> plots -> report, into ``out_dir``.
 
+    ``period`` "auto" chooses year or election term by data density (:func:`pipeline.report.choose_period`).
+
     Every step is resumable or idempotent: rerunning adds nothing already done.
     """
     from pipeline.classify import aggregate_documents, classify
@@ -38,7 +40,7 @@ def run_pipeline(inputs: list[str | Path], *, out_dir: Path, manifest: Path | No
     from pipeline.io import read_records, write_records
     from pipeline.models import DEFAULT_MODEL_DIR
     from pipeline.plots import write_plots
-    from pipeline.report import build_report
+    from pipeline.report import build_report, choose_period
     from pipeline.store import CorpusStore
     from pipeline.trends import TrendOptions, compute_trends, write_table
 
@@ -83,6 +85,9 @@ def run_pipeline(inputs: list[str | Path], *, out_dir: Path, manifest: Path | No
     say("classify", f"document predictions -> {documents}")
 
     # 4. trend table per municipality x period, with intervals: computed once, used by the plots and the report
+    if period == "auto":
+        period = choose_period(records, by="municipality", min_support=cfg.trends.min_support)
+        say("trends", f"period: {period} (chosen by data density)")
     trend = compute_trends(records, TrendOptions.from_config(cfg, by=("municipality",), period=period), model_dir=model_dir)
     table = trend.table
     trends = write_table(table, out_dir / "trends.csv")
