@@ -31,7 +31,8 @@ h1, h2, h3, h4 { color: #08306b; }
 h4 { margin-bottom: .3rem; }
 table { border-collapse: collapse; margin: .5rem 0 1rem; font-size: .85rem; }
 th, td { border: 1px solid #ddd; padding: .25rem .5rem; text-align: right; vertical-align: top; }
-td { white-space: nowrap; }
+table.num td { white-space: nowrap; }
+td.text { overflow-wrap: anywhere; }
 th:first-child, td:first-child, td.text, th.text { text-align: left; }
 th { background: #f0f4fa; }
 th small { font-weight: normal; color: #555; display: block; max-width: 9rem; }
@@ -46,7 +47,6 @@ dl.rungs dt { font-weight: bold; margin-top: .6rem; }
 dl.rungs dd { margin-left: 1.5rem; }
 .swatch { display: inline-block; width: .9em; height: .9em; margin-right: .4em; vertical-align: -0.1em; border-radius: 2px; }
 .card table { font-size: .8rem; }
-.card td { white-space: normal; }
 .wide { overflow-x: auto; }
 </style>
 </head>
@@ -75,7 +75,7 @@ dl.rungs dd { margin-left: 1.5rem; }
 
 <section id="national">
 <h2>{{ w.national }}</h2>
-<table>
+<table class="num">
 <tr><th>{{ w.period }}</th><th>{{ w.documents }}</th><th>{{ w.segments }}</th>{% for r in rung_texts %}<th>{{ w.rung }} {{ r.code }}<small>{{ r.name }}</small></th>{% endfor %}<th>{{ w.ge3 }}<small>{{ w.ci }}</small></th><th>{{ w.mean_rung }}</th><th>{{ w.talk_practice }}</th></tr>
 {% for r in national %}<tr><td>{{ r.period }}</td><td>{{ r.n_documents }}</td><td>{{ r.n_segments }}</td>
 {% for k in rungs %}<td>{{ r["share_rung_%d" % k] | pct }}</td>{% endfor %}
@@ -89,7 +89,7 @@ dl.rungs dd { margin-left: 1.5rem; }
 
 <section id="latest">
 <h2>{{ w.latest }}</h2>
-<table>
+<table class="num">
 <tr><th>{{ w.group }}</th><th>{{ w.period }}</th><th>{{ w.documents }}</th><th>{{ w.ge3 }}<small>{{ w.ci }}</small></th><th>{{ w.vs_national }}</th><th>{{ w.docs_ge3 }}</th><th>{{ w.mean_rung }}<small>{{ w.ci }}</small></th><th>{{ w.talk_practice }}</th></tr>
 {% for r in latest %}<tr class="{{ 'low' if r.low_support else '' }}"><td>{{ r.group }}</td><td>{{ r.period }}</td><td>{{ r.n_documents }}</td>
 <td>{{ r.share_ge3 | pct }} <span class="muted">({{ r.share_ge3_lo | interval(r.share_ge3_hi) }})</span></td><td>{{ r.get("diff_national_share_ge3") | signed_pct }}</td>
@@ -129,7 +129,7 @@ dl.rungs dd { margin-left: 1.5rem; }
 <h2>{{ w.model }}</h2>
 {% if model.path %}<p class="muted">{{ w.model_folder }}: {{ model.path }}</p>{% else %}<p>{{ w.no_model }}</p>{% endif %}
 {% if model.metrics %}<details><summary>{{ w.metrics }}</summary><table><tr><th>{{ w.metric }}</th><th>{{ w.value }}</th></tr>
-{% for key, value in model.metrics %}<tr><td>{{ key }}</td><td>{{ value }}</td></tr>{% endfor %}</table></details>{% endif %}
+{% for key, value in model.metrics %}<tr><td>{{ key }}</td><td class="text">{{ value }}</td></tr>{% endfor %}</table></details>{% endif %}
 {% if model.limitations %}<h3>{{ w.limitations }}</h3><div class="card">{{ model.limitations }}</div>{% endif %}
 {% if model.card %}<details><summary>{{ w.model_card }}</summary><div class="card">{{ model.card }}</div></details>{% endif %}
 </section>
@@ -137,7 +137,7 @@ dl.rungs dd { margin-left: 1.5rem; }
 <section id="full">
 <h2>{{ w.full_table }}</h2>
 <details><summary>{{ full | length }} {{ w.rows }}</summary>
-<div class="wide"><table><tr>{% for c in full_columns %}<th>{{ c }}</th>{% endfor %}</tr>
+<div class="wide"><table class="num"><tr>{% for c in full_columns %}<th>{{ c }}</th>{% endfor %}</tr>
 {% for r in full %}<tr>{% for c in full_columns %}<td>{{ r[c] | cell }}</td>{% endfor %}</tr>{% endfor %}
 </table></div></details>
 </section>
