@@ -59,7 +59,7 @@ dl.rungs dd { margin-left: 1.5rem; }
 <div class="plain">
 <p>{{ w.what }}</p>
 <p>{{ attrs | estimate }}</p>
-{% if trends.calibration %}<p>{{ w.calibrated }}</p>{% else %}<p>{{ w.not_calibrated }}</p>{% endif %}
+{% if trends.calibration %}<p>{{ w.calibrated | format(trends.calibration.n_matched) }}</p>{% else %}<p>{{ w.not_calibrated }}</p>{% endif %}
 {% if trends.left_out | left_out %}<p>{{ trends.left_out | left_out }}</p>{% endif %}
 </div>
 {% if notes %}<div class="note"><b>{{ w.notes }}</b><ul>{% for n in notes %}<li>{{ n }}</li>{% endfor %}</ul></div>{% endif %}
@@ -119,8 +119,7 @@ dl.rungs dd { margin-left: 1.5rem; }
 </table>{% endif %}
 <p>{{ w.intervals }}: {{ attrs.ci_method }}. {{ w.threshold }}: {{ attrs.threshold | num }}. {{ w.heldout_n }}: {{ attrs.n_heldout }}.
 {{ w.unit }}: {{ attrs.unit }}, {{ w.period | lower }}: {{ period_name }}, {{ w.grouped_by }}: {{ by_names | join(", ") or "–" }}.</p>
-<p>{{ w.error_source }}: <b>{{ trends.error_source }}</b>{% if trends.calibration %}: {{ trends.calibration.n_matched }} / {{ trends.calibration.n_labels }}
-{{ w.labels_matched }}; {{ trends.calibration.cells_borrowing }} {{ w.cells_borrowing }} {{ trends.calibration.min_cell_labels }}{% else %}.
+<p>{{ w.error_source }}: <b>{{ trends.error_source }}</b>{% if trends.calibration %}: {{ trends.calibration.n_matched }} {{ w.of }} {{ trends.calibration.n_labels }} {{ w.labels_matched }}; {{ trends.calibration.cells_borrowing }} {{ w.cells_borrowing }} {{ trends.calibration.min_cell_labels }}{% else %}.
 {{ w.real_text }}: {{ trends.model_real_text }}{% endif %}.</p>
 {% if attrs.warnings %}<p class="muted">{{ w.raw_warnings }}</p><ul class="muted">{% for x in attrs.warnings %}<li>{{ x }}</li>{% endfor %}</ul>{% endif %}
 </section>
@@ -154,7 +153,8 @@ WORDS: dict[str, dict[str, str]] = {
                  "målt på samskabelsesstigen fra trin 0 (ingen samskabelse) til trin 4 (ligeværdigt samarbejde). "
                  "En computermodel har læst alle afsnit og givet hvert af dem et trin; tallene er derfor skøn, ikke optællinger "
                  "foretaget af mennesker."),
-        "calibrated": "Modellens fejl er rettet med en stikprøve af afsnit fra netop disse dokumenter, som mennesker har kodet.",
+        "calibrated": ("Modellens fejl er rettet med en stikprøve på %s afsnit fra netop disse dokumenter, som mennesker har kodet. "
+                       "Jo større stikprøven er, jo smallere bliver intervallerne."),
         "not_calibrated": ("Ingen har kodet en stikprøve af netop disse dokumenter, så vi ved ikke præcis, hvor ofte modellen tager fejl "
                            "på dem. Brug tallene til at se retning og forskelle, ikke som præcise andele."),
         "notes": "Bemærk", "ladder": "Samskabelsesstigen", "rung": "Trin", "national": "Hele landet", "period": "Periode",
@@ -170,7 +170,7 @@ WORDS: dict[str, dict[str, str]] = {
         "source": "kilde", "method": "Metode", "estimator_used": "Estimator", "requested": "valgt", "why": "Begrundelse",
         "estimator": "estimator", "heldout_error": "gennemsnitlig absolut fejl på testafsnit", "intervals": "Intervaller",
         "threshold": "Tærskel for optælling", "heldout_n": "Testafsnit", "unit": "Enhed", "grouped_by": "grupperet efter",
-        "error_source": "Fejlrater fra", "labels_matched": "kodede afsnit fundet i data",
+        "error_source": "Fejlrater fra", "labels_matched": "kodede afsnit fundet i data", "of": "af",
         "cells_borrowing": "celler låner landsgennemsnittets fejlrater, fordi de har færre kodede afsnit end",
         "real_text": "Modellens resultater på rigtige tekster", "raw_warnings": "Beregningens bemærkninger (på engelsk):",
         "model": "Modellen", "model_folder": "Modelmappe", "no_model": "Ingen modelmappe angivet: ingen testresultater.",
@@ -183,7 +183,7 @@ WORDS: dict[str, dict[str, str]] = {
         "what": ("The report shows the share of text segments in the municipalities' documents at each rung of the co-creation "
                  "ladder, from rung 0 (no co-creation) to rung 4 (co-design and co-governance). A classifier assigned every "
                  "segment a rung, so the figures are estimates, not human counts."),
-        "calibrated": "The classifier's errors are corrected with a hand-labelled sample of these documents.",
+        "calibrated": "The classifier's errors are corrected with a hand-labelled sample of %s segments of these documents.",
         "not_calibrated": ("No sample of these documents was hand-labelled, so the classifier's error rate on them is unknown: "
                            "read the figures for direction and differences rather than as exact shares."),
         "notes": "Notes", "ladder": "The co-creation ladder", "rung": "Rung", "national": "National", "period": "Period",
@@ -199,7 +199,7 @@ WORDS: dict[str, dict[str, str]] = {
         "source": "source", "method": "Method", "estimator_used": "Estimator", "requested": "requested", "why": "Why",
         "estimator": "estimator", "heldout_error": "mean absolute error on held-out", "intervals": "Intervals",
         "threshold": "Classify-and-count threshold", "heldout_n": "Held-out segments", "unit": "Unit", "grouped_by": "grouped by",
-        "error_source": "Error rates from", "labels_matched": "labels matched",
+        "error_source": "Error rates from", "labels_matched": "labels matched", "of": "of",
         "cells_borrowing": "cells borrow the corpus-wide error rates, having fewer labels than",
         "real_text": "Real-text figures", "raw_warnings": "Warnings of the computation:",
         "model": "Model", "model_folder": "Model folder", "no_model": "No model folder given: no held-out metrics.",
