@@ -232,6 +232,14 @@ def safe_link(record: Mapping[str, Any]) -> str | None:
     return None
 
 
+def strip_headings(sentence: str) -> str:
+    """The sentence without leading heading lines ('Borgernes deltagelse\nHvert forløb ...'), whitespace collapsed."""
+    lines = [line for line in sentence.splitlines() if line.strip()]
+    while len(lines) > 1 and len(lines[0].split()) <= 6 and not lines[0].rstrip().endswith((".", ":", ";", "!", "?", ",")):
+        lines = lines[1:]
+    return " ".join(" ".join(lines).split())
+
+
 def quotable(sentence: str) -> bool:
     """A sentence that can carry an activity: not decision boilerplate, not a bare heading, at least six words."""
     body = _LABEL_PREFIX.sub("", sentence.strip())
@@ -272,7 +280,7 @@ def top_quotes(records: Iterable[Mapping[str, Any]], *, group_by: str = "municip
                 score = float(ev.get("score") or 0.0)
             except (TypeError, ValueError):
                 continue
-            sentence = " ".join(str(ev["sentence"]).split())
+            sentence = strip_headings(str(ev["sentence"]))
             if rung not in rungs or not quotable(sentence):
                 continue
             bucket = found.setdefault(group, {}).setdefault(rung, {})

@@ -11,7 +11,7 @@ from typer.testing import CliRunner
 
 from pipeline.cli import app
 from pipeline.codebook import load_codebook
-from pipeline.report import build_report, choose_period, quotable, top_quotes
+from pipeline.report import build_report, choose_period, quotable, strip_headings, top_quotes
 
 runner = CliRunner()
 
@@ -108,6 +108,13 @@ def test_quotes_skip_boilerplate_and_noise_and_prefer_cued_sentences():
 ])
 def test_quotable(sentence, ok):
     assert quotable(sentence) is ok
+
+
+def test_quotes_lose_leading_headings():
+    assert strip_headings("Borgernes deltagelse\nHvert forløb har taget udgangspunkt i borgerens egne mål.") == (
+        "Hvert forløb har taget udgangspunkt i borgerens egne mål.")
+    assert strip_headings("Frivillige driver caféen.\nDe mødes hver tirsdag.") == "Frivillige driver caféen. De mødes hver tirsdag."
+    assert strip_headings("Kun en overskrift") == "Kun en overskrift"
 
 
 def _yearly(munis, years, docs_per_year):
