@@ -100,3 +100,8 @@ class StoreError(SamskabError):
 class DataError(SamskabError):
     code = "E060"
     template = "{detail}"
+
+
+class OutputFileError(SamskabError):
+    code = "E017"
+    template = "{path}: cannot write the output here ({detail}). Choose another --out, or fix the folder's permissions or free space."

@@ -11,7 +11,7 @@ import contextlib
 import json
 import os
 import tempfile
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -98,40 +98,72 @@ def _clean(value: Any) -> Any:
     return value
 
 
-def iter_batches(path: str | Path, batch_size: int = 2048) -> Iterator[list[dict[str, Any]]]:
-    """Stream records of a JSONL/CSV/Parquet file in batches of plain dicts."""
+def detect_table_encoding(path: str | Path) -> str:
+    """Codec of a JSONL/CSV file, decided as ingest decides for documents (BOM > UTF-8 > cp1252 > detector).
+
+    UTF-8 is checked over the whole file in streaming chunks, so a cp1252 byte on line
+    700,000 is found before any record is read, in one fast pass.
+    """
+    import codecs
+
+    from pipeline.ingest.encoding import detect_encoding
+
+    with Path(path).open("rb") as fh:
+        head = fh.read(1 << 16)
+        if head.startswith(codecs.BOM_UTF8):
+            return "utf-8-sig"
+        if head.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+            return "utf-16"
+        decoder = codecs.getincrementaldecoder("utf-8")()
+        chunk = head
+        while chunk:
+            try:
+                decoder.decode(chunk)
+            except UnicodeDecodeError:
+                return detect_encoding(chunk)
+            chunk = fh.read(1 << 20)
+        try:
+            decoder.decode(b"", final=True)
+        except UnicodeDecodeError:
+            return detect_encoding(head)
+    return "utf-8"
+
+
+def iter_numbered(path: str | Path, *, on_bad: Callable[[int, str], None] | None = None
+                  ) -> Iterator[tuple[int, dict[str, Any]]]:
+    """Stream ``(number, record)`` of a JSONL/CSV/Parquet file, decoded as ingest decodes text.
+
+    ``number`` is the line (JSONL), the line a row starts on (CSV) or the row (Parquet),
+    counted from 1. A line that is not a JSON object goes to ``on_bad(number, reason)``
+    and the stream goes on; without ``on_bad`` it raises InputFileError naming the line.
+    """
     path = Path(path)
     if not path.is_file():
         raise InputFileError(path=str(path), detail="file not found")
     fmt = table_format(path)
+
+    def bad(n: int, reason: str) -> None:
+        if on_bad is None:
+            raise InputFileError(path=f"{path}:{n}", detail=reason)
+        on_bad(n, reason)
+
     if fmt == "jsonl":
-        batch: list[dict[str, Any]] = []
-        with path.open(encoding="utf-8-sig") as fh:
+        encoding = detect_table_encoding(path)
+        with path.open(encoding=encoding, errors="replace", newline="\n") as fh:
             for n, line in enumerate(fh, 1):
                 if not line.strip():
                     continue
                 try:
                     record = json.loads(line)
-                except json.JSONDecodeError as e:
-                    raise InputFileError(path=f"{path}:{n}", detail=f"not valid JSON ({e.msg})") from e
+                except (json.JSONDecodeError, RecursionError) as e:
+                    bad(n, f"not valid JSON ({getattr(e, 'msg', 'nested too deeply')})")
+                    continue
                 if not isinstance(record, dict):
-                    raise InputFileError(path=f"{path}:{n}", detail="each line must be a JSON object")
-                batch.append(record)
-                if len(batch) >= batch_size:
-                    yield batch
-                    batch = []
-        if batch:
-            yield batch
+                    bad(n, f"each line must be a JSON object, not {type(record).__name__}")
+                    continue
+                yield n, record
     elif fmt == "csv":
-        import pandas as pd
-
-        sep = "\t" if path.suffix.lower() == ".tsv" else ","
-        try:
-            chunks = pd.read_csv(path, sep=sep, chunksize=batch_size, dtype=str, keep_default_na=False, encoding="utf-8-sig")
-            for chunk in chunks:
-                yield [{k: _decode_cell(k, v if v != "" else None) for k, v in row.items()} for row in chunk.to_dict("records")]
-        except (UnicodeDecodeError, pd.errors.ParserError) as e:
-            raise InputFileError(path=str(path), detail=f"cannot parse CSV ({e})") from e
+        yield from _iter_csv(path, bad)
     else:
         import pyarrow.parquet as pq
 
@@ -139,8 +171,56 @@ def iter_batches(path: str | Path, batch_size: int = 2048) -> Iterator[list[dict
             pf = pq.ParquetFile(path)
         except Exception as e:  # pyarrow raises several types for corrupt files
             raise InputFileError(path=str(path), detail=f"cannot read Parquet ({e})") from e
-        for rb in pf.iter_batches(batch_size=batch_size):
-            yield [{k: _decode_cell(k, _clean(v)) for k, v in row.items()} for row in rb.to_pylist()]
+        n = 0
+        for rb in pf.iter_batches(batch_size=4096):
+            for row in rb.to_pylist():
+                n += 1
+                yield n, {k: _decode_cell(k, _clean(v)) for k, v in row.items()}
+
+
+def _iter_csv(path: Path, bad: Callable[[int, str], None]) -> Iterator[tuple[int, dict[str, Any]]]:
+    import csv
+    import sys
+
+    csv.field_size_limit(min(sys.maxsize, 2**31 - 1))
+    encoding = detect_table_encoding(path)
+    delimiter = "\t" if path.suffix.lower() == ".tsv" else ","
+    with path.open(encoding=encoding, errors="replace", newline="") as fh:
+        reader = csv.reader(fh, delimiter=delimiter, strict=True)
+        try:
+            header = next(reader)
+        except StopIteration:
+            return
+        except csv.Error as e:
+            raise InputFileError(path=f"{path}:1", detail=f"cannot parse the CSV header ({e})") from e
+        header = [h.strip() for h in header]
+        start = reader.line_num + 1
+        while True:
+            try:
+                row = next(reader)
+            except StopIteration:
+                return
+            except csv.Error as e:  # an unterminated quote swallows the rest of the file: say where it began
+                raise InputFileError(path=f"{path}:{start}", detail=f"cannot parse CSV from this line on ({e}; an unterminated quote?)") from e
+            n, start = start, reader.line_num + 1
+            if not row or all(not c.strip() for c in row):
+                continue
+            if len(row) != len(header):
+                bad(n, f"{len(row)} fields where the header has {len(header)}")
+                continue
+            yield n, {k: _decode_cell(k, v if v != "" else None) for k, v in zip(header, row)}
+
+
+def iter_batches(path: str | Path, batch_size: int = 2048) -> Iterator[list[dict[str, Any]]]:
+    """Stream records of a JSONL/CSV/Parquet file in batches of plain dicts (strict: a bad line raises)."""
+    batch: list[dict[str, Any]] = []
+    for _, record in iter_numbered(path):
+        batch.append(record)
+        if len(batch) >= batch_size:
+            yield batch
+            batch = []
+    if batch:
+        yield batch
 
 
 def read_records(path: str | Path) -> list[dict[str, Any]]:

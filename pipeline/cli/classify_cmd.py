@@ -41,18 +41,22 @@ def classify_cmd(
     level: str = typer.Option("segment", "--level", help="segment: one record per input; document: one per document."),
     engine: str = typer.Option("local", "--engine", help="local or dask."),
     scheduler: str = typer.Option(None, "--scheduler", help="Dask scheduler address (tcp://host:8786); none starts a local cluster."),
-    workers: int = typer.Option(1, "--workers", "-w", help="Worker processes (local) or local-cluster workers (dask)."),
-    batch_size: int = typer.Option(None, "--batch-size", help="Records per batch (memory is bounded by this)."),
-    evidence: int = typer.Option(None, "--evidence", help="Evidence sentences per record."),
+    workers: int = typer.Option(1, "--workers", "-w", min=1, help="Worker processes (local) or local-cluster workers (dask)."),
+    batch_size: int = typer.Option(None, "--batch-size", min=1, help="Records per batch (memory is bounded by this)."),
+    evidence: int = typer.Option(None, "--evidence", min=0, help="Evidence sentences per record."),
     keep_text: bool = typer.Option(False, "--keep-text", help="Copy each segment's text into the output."),
     vocab: bool = typer.Option(True, "--vocab/--no-vocab", help="Flag segments that use co-creation vocabulary (for talk vs. practice)."),
     to_store: bool = typer.Option(False, "--to-store", help="With --db: also write the predictions into the store as a run."),
+    strict: bool = typer.Option(False, "--strict", help="Stop at the first bad record instead of writing it to OUT.rejects.jsonl."),
 ) -> None:
     """Classify segments on the co-creation ladder; one output record per input record.
 
     Each output has id, rung, rung_label, rung_proba (5 floats), actors, actor_proba,
-    evidence (sentences with scores), vocab and the input's metadata. An interrupted run
-    continues where it stopped when started again with the same arguments.
+    evidence (sentences with scores), vocab, lang and the input's metadata. Noise segments
+    (table of contents, attendance, ...) get rung null and skipped "noise". Bad records
+    (malformed lines, no id or text, duplicate ids) go to OUT.rejects.jsonl with their line
+    and reason; the rest is classified and the exit code is 1 (--strict stops at the first).
+    An interrupted run continues where it stopped when started again with the same arguments.
 
     Examples:
       samskab classify data/demo/segments.jsonl --out out/predictions.jsonl
@@ -73,11 +77,14 @@ def classify_cmd(
         task = progress.add_task("classifying", total=None)
         result = classify(input, out, model_dir=model, db=db, level=level, engine=engine, workers=workers, scheduler=scheduler,
                           batch_size=batch_size or cfg.batch_size, evidence_k=cfg.evidence_k if evidence is None else evidence,
-                          vocab=vocab, keep_text=keep_text, min_rung_proba=cfg.min_rung_proba,
+                          vocab=vocab, keep_text=keep_text, min_rung_proba=cfg.min_rung_proba, strict=strict,
                           on_batch=lambda done, total: progress.update(task, completed=done, total=total))
     if result.resumed_batches:
         _ui.good(f"resumed: {result.resumed_batches} of {result.n_batches} batches were already done")
     _ui.good(f"{result.n_input} records in, {result.n_output} {level} records out -> {result.out}")
+    if result.n_noise or result.n_non_danish:
+        _ui.good(f"{result.n_noise} noise segments not classified; {result.n_non_danish} segments not in Danish "
+                 "(classified, left out of trends by default)")
     if to_store and db is not None:
         from pipeline.io import iter_batches
         from pipeline.store import CorpusStore
@@ -88,6 +95,10 @@ def classify_cmd(
                 store.write_predictions(run_id, batch)
             store.finish_run(run_id)
         _ui.good(f"stored as run {run_id} in {db}")
+    if result.n_rejected:
+        first = result.first_reject or {}
+        _ui.fail(f"{result.n_rejected} records rejected -> {result.rejects} (first: line {first.get('line')}: {first.get('reason')})")
+        raise typer.Exit(1)
 
 
 @_ui.handle_errors
