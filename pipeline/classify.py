@@ -153,6 +153,26 @@ def _document_lang(langs: dict[str, int]) -> str:
     return max(sorted(known), key=known.__getitem__) if known else "und"
 
 
+def classify_document(model, doc: dict[str, Any], *, evidence_k: int = 3) -> tuple[list[dict[str, Any]], dict[str, Any] | None]:  # noqa: ANN001
+    """One document -> (its segments' prediction records, the document record), segmented as ingest does.
+
+    Segment records keep ``text``, ``start``, ``end`` and ``section``; the document record
+    is None when every segment is noise. A text too short to segment is one segment.
+    """
+    from pipeline.segment import segment_document
+
+    text = doc["text"]
+    doc_id = str(doc.get("id") or "text")
+    segments = segment_document({**doc, "id": doc_id}) or [
+        {"id": f"{doc_id}#0", "doc_id": doc_id, "position": 0, "section": None, "start": 0, "end": len(text), "text": text}]
+    preds = classify_batch(model, segments, evidence_k=evidence_k, keep_text=True)
+    for seg, pred in zip(segments, preds, strict=True):
+        pred.setdefault("start", seg.get("start"))
+        pred.setdefault("end", seg.get("end"))
+    documents = aggregate_documents(preds, evidence_k=evidence_k)
+    return preds, (documents[0] if documents else None)
+
+
 # -- inputs ------------------------------------------------------------------------------
 #: ``records(on_bad)`` streams ``(number, record)``; ``on_bad(number, reason)`` takes lines that are not records.
 Records = Callable[[Callable[[int, str], None] | None], Iterator[tuple[int, dict[str, Any]]]]
