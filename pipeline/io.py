@@ -244,8 +244,15 @@ class RecordWriter:
     """Append records batch by batch to a table file; atomic on ``close``.
 
     Use as a context manager. On an exception the partial temporary file is removed and
-    the target is left as it was.
+    the target is left as it was. Records may differ in their keys (a noise segment has
+    ``skipped``, a later batch may bring a new metadata column): JSONL writes them as they
+    are; CSV and Parquet, whose columns are fixed by a header or schema, spool the records
+    to a temporary JSONL and write the file at the end with the union of the columns (in
+    first-seen order) and, for Parquet, types unified over all batches (a column that is
+    null in the first batch takes its type from later ones).
     """
+
+    _CHUNK = 4096
 
     def __init__(self, path: str | Path) -> None:
         self.path = Path(path)
@@ -253,55 +260,95 @@ class RecordWriter:
         self._ctx = atomic_path(self.path)
         self._tmp: Path | None = None
         self._fh = None
-        self._pq_writer = None
-        self._csv_header = False
+        self._spool = None
+        self._columns: dict[str, None] = {}
         self.count = 0
 
     def __enter__(self) -> "RecordWriter":
         self._tmp = self._ctx.__enter__()
-        if self.format in ("jsonl", "csv"):
+        if self.format == "jsonl":
             self._fh = self._tmp.open("w", encoding="utf-8", newline="")
+        else:
+            self._spool = tempfile.TemporaryFile("w+", encoding="utf-8", dir=self._tmp.parent, prefix=f".{self.path.name}.")
         return self
 
     def write(self, records: list[dict[str, Any]]) -> None:
         if not records:
             return
         self.count += len(records)
+        lines = "".join(json.dumps(r, ensure_ascii=False) + "\n" for r in records)
         if self.format == "jsonl":
-            self._fh.write("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in records))
-        elif self.format == "csv":
-            import csv
+            self._fh.write(lines)
+            return
+        for r in records:
+            for k in r:
+                if k not in self._columns:
+                    self._columns[k] = None
+        self._spool.write(lines)
 
-            rows = [{k: (json.dumps(v, ensure_ascii=False) if isinstance(v, (list, dict)) else v) for k, v in r.items()} for r in records]
-            if not self._csv_header:
-                self._fields = list(rows[0].keys())
-                self._csv = csv.DictWriter(self._fh, fieldnames=self._fields, extrasaction="ignore")
-                self._csv.writeheader()
-                self._csv_header = True
-            self._csv.writerows(rows)
-        else:
-            import pyarrow as pa
-            import pyarrow.parquet as pq
+    def _spooled(self) -> Iterator[list[dict[str, Any]]]:
+        self._spool.seek(0)
+        chunk: list[dict[str, Any]] = []
+        columns = list(self._columns)
+        for line in self._spool:
+            record = json.loads(line)
+            chunk.append({k: record.get(k) for k in columns})
+            if len(chunk) >= self._CHUNK:
+                yield chunk
+                chunk = []
+        if chunk:
+            yield chunk
 
-            rows = [{k: (json.dumps(v, ensure_ascii=False) if k == "evidence" else v) for k, v in r.items()} for r in records]
-            table = pa.Table.from_pylist(rows)
-            if self._pq_writer is None:
-                self._schema = table.schema
-                self._pq_writer = pq.ParquetWriter(self._tmp, self._schema)
-            else:
-                table = table.select(self._schema.names).cast(self._schema)
-            self._pq_writer.write_table(table)
+    def _write_csv(self) -> None:
+        import csv
+
+        with self._tmp.open("w", encoding="utf-8", newline="") as fh:
+            writer = csv.DictWriter(fh, fieldnames=list(self._columns))
+            if self._columns:
+                writer.writeheader()
+            for chunk in self._spooled():
+                writer.writerows({k: (json.dumps(v, ensure_ascii=False) if isinstance(v, (list, dict)) else v) for k, v in r.items()}
+                                 for r in chunk)
+
+    def _write_parquet(self) -> None:
+        import pyarrow as pa
+        import pyarrow.parquet as pq
+
+        def rows(chunk: list[dict[str, Any]]) -> list[dict[str, Any]]:
+            return [{k: (json.dumps(v, ensure_ascii=False) if k == "evidence" and v is not None else v) for k, v in r.items()} for r in chunk]
+
+        if not self._columns:
+            pq.write_table(pa.table({"id": pa.array([], pa.string())}), self._tmp)
+            return
+        schema = None
+        for chunk in self._spooled():  # pass 1: one schema for all batches
+            found = pa.Table.from_pylist(rows(chunk)).schema
+            try:
+                schema = found if schema is None else pa.unify_schemas([schema, found], promote_options="permissive")
+            except (pa.ArrowTypeError, pa.ArrowInvalid) as e:
+                from pipeline.errors import DataError
+
+                raise DataError(detail=f"cannot write {self.path}: a column changes type between records ({e}); write .jsonl instead") from e
+        with pq.ParquetWriter(self._tmp, schema) as writer:  # pass 2
+            for chunk in self._spooled():
+                writer.write_table(pa.Table.from_pylist(rows(chunk), schema=schema))
 
     def __exit__(self, exc_type, exc, tb) -> None:
-        if self._fh is not None:
-            self._fh.close()
-        if self._pq_writer is not None:
-            self._pq_writer.close()
-        elif self.format == "parquet" and exc_type is None:
-            import pyarrow as pa
-            import pyarrow.parquet as pq
-
-            pq.write_table(pa.table({"id": pa.array([], pa.string())}), self._tmp)
+        try:
+            if self._fh is not None:
+                self._fh.close()
+            if self._spool is not None and exc_type is None:
+                if self.format == "csv":
+                    self._write_csv()
+                else:
+                    self._write_parquet()
+        except BaseException as e:
+            if self._spool is not None:
+                self._spool.close()
+            self._ctx.__exit__(type(e), e, e.__traceback__)
+            raise
+        if self._spool is not None:
+            self._spool.close()
         self._ctx.__exit__(exc_type, exc, tb)
 
 
