@@ -15,6 +15,7 @@ to the workers once, so no shared file system is needed).
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 import os
@@ -395,6 +396,8 @@ class ClassifyResult:
     first_reject: dict[str, Any] | None = None
     n_noise: int = 0
     n_non_danish: int = 0
+    run_id: str | None = None
+    n_stored: int = 0
 
 
 def rejects_path(out: Path) -> Path:
@@ -453,9 +456,13 @@ def _prepare_output(out: Path) -> Path:
 def classify(input_path: str | Path | None, out: str | Path, *, model_dir: str | Path | None = None, db: str | Path | None = None,
              level: Level = "segment", engine: Literal["local", "dask"] = "local", workers: int = 1,
              scheduler: str | None = None, batch_size: int = 2048, evidence_k: int = 3, vocab: bool = True,
-             keep_text: bool = False, min_rung_proba: float = 0.5, strict: bool = False,
+             keep_text: bool = False, min_rung_proba: float = 0.5, strict: bool = False, to_store: bool = False,
              on_batch: Callable[[int, int | None], None] | None = None, max_batches: int | None = None) -> ClassifyResult:
     """Classify every input record and write ``out``; resumes an interrupted run.
+
+    ``to_store`` (with ``db``) also writes the segment predictions into the store as a
+    finished ``classify`` run, from the same parts the output is assembled from; noise
+    segments are left out of the store.
 
     Bad records go to ``OUT.rejects.jsonl`` (line, id, reason) and the run goes on;
     ``strict`` raises at the first one instead. ``on_batch(n_records_done, total)`` is
@@ -468,6 +475,11 @@ def classify(input_path: str | Path | None, out: str | Path, *, model_dir: str |
     check_options(batch_size=batch_size, workers=workers, evidence_k=evidence_k, min_rung_proba=min_rung_proba)
     if level not in ("segment", "document"):
         raise DataError(detail=f"level must be segment or document (got {level!r})")
+    if to_store and db is None:
+        raise DataError(detail="--to-store writes into a corpus store: give it with --db (the segments are read from there)")
+    if to_store and level == "document":
+        raise DataError(detail=("--to-store keeps segment predictions (documents are aggregated from them when read); "
+                                "run with --level segment --to-store, and --level document without --to-store for a document file"))
     out = Path(out)
     table_format(out)  # fail early on an unknown output format
     model_dir = Path(model_dir) if model_dir else DEFAULT_MODEL_DIR
@@ -535,22 +547,35 @@ def classify(input_path: str | Path | None, out: str | Path, *, model_dir: str |
              "first_reject": first_reject[0] if first_reject else None}
     if max_batches is not None:
         return ClassifyResult(out, n_input, 0, n_batches, resumed, level, **facts)
-    n_noise = n_non_danish = 0
+    n_noise = n_non_danish = n_stored = 0
     from pipeline.lang import is_danish
 
-    with RecordWriter(out) as writer:
+    with contextlib.ExitStack() as stack:
+        writer = stack.enter_context(RecordWriter(out))
+        run_id = None
+        if to_store:
+            from pipeline.store import CorpusStore
+
+            store = stack.enter_context(CorpusStore(db))
+            run_id = store.start_run("classify", {"model": str(model_dir), "model_files": manifest.get("files"), "level": level,
+                                                  "input": source.fingerprint, "out": str(out)})
         segs: list[dict[str, Any]] = []
         for part in _iter_parts(parts, n_batches):
             n_noise += sum(1 for r in part if r.get("skipped") == "noise")
             n_non_danish += sum(1 for r in part if not is_danish(r.get("lang")))
+            if run_id is not None:
+                n_stored += store.write_predictions(run_id, part)
             if level == "document":
                 segs.extend(part)
             else:
                 writer.write(part)
         if level == "document":
             writer.write(aggregate_documents(segs, min_rung_proba=min_rung_proba, evidence_k=evidence_k))
+        if run_id is not None:
+            store.finish_run(run_id)
     shutil.rmtree(parts, ignore_errors=True)
-    return ClassifyResult(out, n_input, writer.count, n_batches, resumed, level, n_noise=n_noise, n_non_danish=n_non_danish, **facts)
+    return ClassifyResult(out, n_input, writer.count, n_batches, resumed, level, n_noise=n_noise, n_non_danish=n_non_danish,
+                          run_id=run_id, n_stored=n_stored, **facts)
 
 
 def _run_pool(todo, finished, model_dir: str, args: tuple, *, workers: int) -> None:  # noqa: ANN001

@@ -78,7 +78,7 @@ def classify_cmd(
         task = progress.add_task("classifying", total=None)
         result = classify(input, out, model_dir=model, db=db, level=level, engine=engine, workers=workers, scheduler=scheduler,
                           batch_size=batch_size or cfg.batch_size, evidence_k=cfg.evidence_k if evidence is None else evidence,
-                          vocab=vocab, keep_text=keep_text, min_rung_proba=cfg.min_rung_proba, strict=strict,
+                          vocab=vocab, keep_text=keep_text, min_rung_proba=cfg.min_rung_proba, strict=strict, to_store=to_store,
                           on_batch=lambda done, total: progress.update(task, completed=done, total=total))
     if result.resumed_batches:
         _ui.good(f"resumed: {result.resumed_batches} of {result.n_batches} batches were already done")
@@ -86,16 +86,8 @@ def classify_cmd(
     if result.n_noise or result.n_non_danish:
         _ui.good(f"{result.n_noise} noise segments not classified; {result.n_non_danish} segments not in Danish "
                  "(classified, left out of trends by default)")
-    if to_store and db is not None:
-        from pipeline.io import iter_batches
-        from pipeline.store import CorpusStore
-
-        with CorpusStore(db) as store:
-            run_id = store.start_run("classify", {"model": str(model or "models/default"), "level": level})
-            for batch in iter_batches(result.out):
-                store.write_predictions(run_id, batch)
-            store.finish_run(run_id)
-        _ui.good(f"stored as run {run_id} in {db}")
+    if result.run_id:
+        _ui.good(f"stored {result.n_stored} segment predictions as run {result.run_id} in {db}")
     if result.n_rejected:
         first = result.first_reject or {}
         _ui.fail(f"{result.n_rejected} records rejected -> {result.rejects} (first: line {first.get('line')}: {first.get('reason')})")
