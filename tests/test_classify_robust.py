@@ -151,17 +151,19 @@ def test_same_size_same_mtime_edit_is_detected(tmp_path, tiny_model_dir):
     assert out.read_bytes() == fresh.read_bytes()
 
 
-@pytest.mark.skipif(os.geteuid() == 0 if hasattr(os, "geteuid") else True, reason="root can write anywhere")
-def test_unwritable_output_is_a_coded_error(tmp_path, tiny_model_dir):
+def test_unwritable_output_is_a_coded_error(tmp_path, tiny_model_dir, monkeypatch):
+    import tempfile
+
     src = _lines(tmp_path / "in.jsonl", [_rec("a")])
-    locked = tmp_path / "locked"
-    locked.mkdir()
-    locked.chmod(0o500)
-    try:
-        with pytest.raises(OutputFileError, match="E017"):
-            classify(src, locked / "p.jsonl", model_dir=tiny_model_dir)
-    finally:
-        locked.chmod(0o700)
+
+    def denied(*args, **kwargs):  # what a folder without write permission gives a non-root user
+        raise PermissionError(13, "Permission denied")
+
+    monkeypatch.setattr(tempfile, "TemporaryFile", denied)
+    with pytest.raises(OutputFileError, match=r"E017.*p\.jsonl.*Permission denied"):
+        classify(src, tmp_path / "out" / "p.jsonl", model_dir=tiny_model_dir)
+    res = CliRunner().invoke(app, ["classify", str(src), "--out", str(tmp_path / "out" / "p.jsonl"), "--model", str(tiny_model_dir)])
+    assert res.exit_code == 1 and "E017" in res.output and "Permission denied" in res.output
 
 
 def test_output_path_that_cannot_be_created_is_a_coded_error(tmp_path, tiny_model_dir):
