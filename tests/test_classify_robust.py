@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from pipeline.classify import aggregate_documents, classify, classify_batch
+from pipeline.classify import classify, classify_batch
 from pipeline.cli import app
 from pipeline.errors import DataError, InputFileError, OutputFileError
 from pipeline.io import read_records
