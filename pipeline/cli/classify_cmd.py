@@ -82,10 +82,12 @@ def classify_cmd(
                           on_batch=lambda done, total: progress.update(task, completed=done, total=total))
     if result.resumed_batches:
         _ui.good(f"resumed: {result.resumed_batches} of {result.n_batches} batches were already done")
-    _ui.good(f"{result.n_input} records in, {result.n_output} {level} records out -> {result.out}")
-    if result.n_noise or result.n_non_danish:
-        _ui.good(f"{result.n_noise} noise segments not classified; {result.n_non_danish} segments not in Danish "
-                 "(classified, left out of trends by default)")
+    rejected = f" ({result.n_rejected} rejected)" if result.n_rejected else ""
+    _ui.good(f"{result.n_input + result.n_rejected} records in{rejected}, {result.n_output} {level} records out -> {result.out}")
+    notes = ([f"{result.n_noise} noise segments (table of contents, attendance, ...) not classified"] if result.n_noise else []) + (
+        [f"{result.n_non_danish} segments not in Danish (classified; trends leave them out by default)"] if result.n_non_danish else [])
+    if notes:
+        _ui.good("; ".join(notes))
     if result.run_id:
         _ui.good(f"stored {result.n_stored} segment predictions as run {result.run_id} in {db}")
     if result.n_rejected:
