@@ -29,13 +29,10 @@ from typing import Any, Literal
 from pipeline.errors import DataError, InputFileError, OutputFileError
 from pipeline.lang import detect_language
 
-try:  # contract 1: the ingest helper defines the noise kinds in pipeline.segment
-    from pipeline.segment import NOISE_SECTION_KINDS
-except ImportError:  # pragma: no cover - until it lands, the same set here
-    NOISE_SECTION_KINDS = frozenset({"toc", "navigation", "attendance", "appendix_list", "case_history"})
+from pipeline.segment import NOISE_SECTION_KINDS  # contract 1: one definition of the noise kinds
 
 PASSTHROUGH = ("doc_id", "municipality", "date", "year", "doc_type", "committee", "title", "url", "source_path",
-               "position", "section")
+               "position", "section", "section_kind")
 Level = Literal["segment", "document"]
 
 
@@ -82,8 +79,6 @@ def classify_batch(model, records: list[dict[str, Any]], *, evidence_k: int = 3,
                 row["vocab"] = None
         else:
             row = next(predicted)
-            if "section_kind" in r:
-                row["section_kind"] = r["section_kind"]
             if vocab:
                 row["vocab"] = next(flags)
         row["lang"] = detect_language(r["text"])

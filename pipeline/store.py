@@ -19,7 +19,7 @@ from pipeline.errors import StoreError
 DOCUMENT_COLUMNS = ("id", "content_hash", "file_hash", "text", "municipality", "date", "year", "doc_type", "title",
                     "committee", "url", "source_path", "inferred", "flags", "added_at")
 SEGMENT_COLUMNS = ("id", "doc_id", "position", "section", "item", "start", "end", "text",
-                   "municipality", "date", "year", "doc_type")
+                   "municipality", "date", "year", "doc_type", "section_kind")
 LABEL_COLUMNS = ("segment_id", "rung", "actors", "annotator", "source", "timestamp", "codebook_hash")
 PREDICTION_COLUMNS = ("run_id", "segment_id", "rung", "rung_label", "rung_proba", "actors", "evidence", "model", "vocab", "lang")
 _JSON_PREDICTION = ("rung_proba", "actors", "evidence")
@@ -33,8 +33,9 @@ CREATE TABLE IF NOT EXISTS documents (
 CREATE TABLE IF NOT EXISTS segments (
     id VARCHAR PRIMARY KEY, doc_id VARCHAR NOT NULL, position INTEGER NOT NULL, section VARCHAR, item VARCHAR,
     start INTEGER, "end" INTEGER, text VARCHAR NOT NULL, municipality VARCHAR, date VARCHAR, year INTEGER,
-    doc_type VARCHAR
+    doc_type VARCHAR, section_kind VARCHAR
 );
+ALTER TABLE segments ADD COLUMN IF NOT EXISTS section_kind VARCHAR;  -- corpus files written before section kinds
 CREATE TABLE IF NOT EXISTS labels (
     segment_id VARCHAR NOT NULL, rung INTEGER NOT NULL, actors VARCHAR, annotator VARCHAR NOT NULL,
     source VARCHAR, timestamp VARCHAR, codebook_hash VARCHAR, PRIMARY KEY (segment_id, annotator)
@@ -47,12 +48,9 @@ CREATE TABLE IF NOT EXISTS predictions (
     run_id VARCHAR NOT NULL, segment_id VARCHAR NOT NULL, rung INTEGER, rung_label VARCHAR, rung_proba VARCHAR,
     actors VARCHAR, evidence VARCHAR, model VARCHAR, vocab BOOLEAN, lang VARCHAR, PRIMARY KEY (run_id, segment_id)
 );
+ALTER TABLE predictions ADD COLUMN IF NOT EXISTS vocab BOOLEAN;  -- corpus files written before vocab and lang were kept
+ALTER TABLE predictions ADD COLUMN IF NOT EXISTS lang VARCHAR;
 """
-#: Columns added after the first release: stores made before get them on open.
-MIGRATIONS = (
-    "ALTER TABLE predictions ADD COLUMN IF NOT EXISTS vocab BOOLEAN",
-    "ALTER TABLE predictions ADD COLUMN IF NOT EXISTS lang VARCHAR",
-)
 
 
 def _quote(column: str) -> str:
@@ -78,10 +76,12 @@ class CorpusStore:
             self.con = duckdb.connect(str(self.path), read_only=read_only)
             if not read_only:
                 self.con.execute(SCHEMA)
-                for statement in MIGRATIONS:
-                    self.con.execute(statement)
+            stored = {r[0] for r in self.con.execute(
+                "SELECT column_name FROM information_schema.columns WHERE table_name = 'segments'").fetchall()}
         except duckdb.Error as e:
             raise StoreError(path=str(self.path), detail=f"cannot open ({e}); is another process writing to it?") from e
+        # a corpus file from before section kinds, opened read-only, lacks the column: its segments are content
+        self.segment_columns = tuple(c for c in SEGMENT_COLUMNS if c in stored or not stored)
 
     # -- lifecycle
     def close(self) -> None:
@@ -165,7 +165,7 @@ class CorpusStore:
 
     def iter_segments(self, *, batch_size: int = 2048, where: str | None = None, params: list | None = None) -> Iterator[list[dict[str, Any]]]:
         """Segments in batches, ordered by (doc_id, position); ``where`` is a SQL condition with ``?`` params."""
-        return self._iter("segments", SEGMENT_COLUMNS, batch_size=batch_size, where=where, params=params, order="doc_id, position")
+        return self._iter("segments", self.segment_columns, batch_size=batch_size, where=where, params=params, order="doc_id, position")
 
     def iter_documents(self, *, batch_size: int = 256, where: str | None = None, params: list | None = None) -> Iterator[list[dict[str, Any]]]:
         columns = tuple(c for c in DOCUMENT_COLUMNS if c != "added_at")
@@ -263,7 +263,8 @@ class CorpusStore:
         run_id = run_id or self.latest_run()
         if run_id is None:
             raise StoreError(path=str(self.path), detail="no finished run with predictions; run `samskab classify` first")
-        meta = ("municipality", "date", "year", "doc_type", "doc_id", "text")
+        meta = tuple(c for c in ("municipality", "date", "year", "doc_type", "doc_id", "text", "section_kind")
+                     if c in self.segment_columns)
         have = {r[0] for r in self.con.execute("DESCRIBE predictions").fetchall()}  # a read-only store may predate a column
         selected = ", ".join(f"p.{c}" if c in have else f"NULL AS {c}" for c in PREDICTION_COLUMNS)
         sql = (f"SELECT {selected}, {', '.join('s.' + c for c in meta)} "
@@ -285,7 +286,7 @@ class CorpusStore:
             raise StoreError(path=str(self.path), detail=f"cannot export {what!r}; choose documents or segments")
         out = Path(out)
         if table_format(out) == "parquet":  # typed columns straight from DuckDB
-            columns = SEGMENT_COLUMNS if what == "segments" else tuple(c for c in DOCUMENT_COLUMNS if c != "added_at")
+            columns = self.segment_columns if what == "segments" else tuple(c for c in DOCUMENT_COLUMNS if c != "added_at")
             order = "doc_id, position" if what == "segments" else "id"
             with atomic_path(out) as tmp:
                 self.con.execute(f"COPY (SELECT {', '.join(map(_quote, columns))} FROM {what} ORDER BY {order}) "
