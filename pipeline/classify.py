@@ -101,6 +101,8 @@ def aggregate_documents(preds: list[dict[str, Any]], *, min_rung_proba: float = 
     A document reaches rung k when some segment has P(rung >= k) >= ``min_rung_proba``;
     its distribution is built from the per-document maximum of those cumulative
     probabilities, so one strong paragraph is enough and weak ones do not add up.
+    Noise segments (rung null) are left out; a document with nothing but noise gets the
+    null record (rung null, ``skipped: "noise"``, ``n_segments`` 0), as its segments do.
     """
     from pipeline.codebook import load_codebook
 
@@ -108,14 +110,15 @@ def aggregate_documents(preds: list[dict[str, Any]], *, min_rung_proba: float = 
     docs: dict[str, dict[str, Any]] = {}
     order: list[str] = []
     for p in preds:
-        if p.get("rung") is None:  # noise segments are left out (contract 2)
-            continue
         doc_id = str(p.get("doc_id") or p["id"])
         d = docs.get(doc_id)
         if d is None:
             order.append(doc_id)
             d = docs[doc_id] = {"id": doc_id, "cum": [0.0] * 5, "actors": set(), "evidence": [], "segment_rungs": [0] * 5, "langs": {},
-                                "n_segments": 0, "meta": {k: p.get(k) for k in PASSTHROUGH if k not in ("doc_id", "position", "section")}}
+                                "n_segments": 0, "meta": {k: p.get(k) for k in PASSTHROUGH
+                                                          if k not in ("doc_id", "position", "section", "section_kind")}}
+        if p.get("rung") is None:  # noise segments are left out (contract 2)
+            continue
         d["n_segments"] += 1
         d["segment_rungs"][p["rung"]] += 1
         d["cum"] = [max(a, b) for a, b in zip(d["cum"], cumulative(p["rung_proba"]), strict=True)]
@@ -128,6 +131,11 @@ def aggregate_documents(preds: list[dict[str, Any]], *, min_rung_proba: float = 
     out = []
     for doc_id in order:
         d = docs[doc_id]
+        if not d["n_segments"]:
+            out.append({"id": doc_id, "rung": None, "rung_label": None, "rung_proba": None, "actors": [], "evidence": [],
+                        "n_segments": 0, "segment_rung_counts": d["segment_rungs"], "skipped": "noise",
+                        **{k: v for k, v in d["meta"].items() if v is not None}})
+            continue
         cum = d["cum"]
         cum[0] = 1.0
         for k in range(1, 5):  # keep it monotone

@@ -52,8 +52,11 @@ def test_document_level_leaves_noise_out(tmp_path, tiny_model_dir):
     classify(_segments(tmp_path, ["toc", "content", "attendance", "toc", "navigation", "case_history"]), out,
              model_dir=tiny_model_dir, level="document")
     docs = read_records(out)
-    assert [d["id"] for d in docs] == ["d0"]  # d1 is all noise: no document record
-    assert docs[0]["n_segments"] == 1 and sum(docs[0]["segment_rung_counts"]) == 1
+    assert [d["id"] for d in docs] == ["d0", "d1"]
+    assert docs[0]["n_segments"] == 1 and sum(docs[0]["segment_rung_counts"]) == 1 and isinstance(docs[0]["rung"], int)
+    assert "section_kind" not in docs[0]  # a segment's kind says nothing about its document
+    # d1 is all noise: the null record, so every document still has one
+    assert docs[1]["rung"] is None and docs[1]["skipped"] == "noise" and docs[1]["n_segments"] == 0
 
 
 def test_aggregate_accepts_null_rungs():

@@ -21,11 +21,13 @@ def test_explain_prints_no_escape_sequences(tiny_model_dir, tmp_path):
     res = CliRunner().invoke(app, ["explain", HOSTILE, "--model", str(tiny_model_dir)])
     assert res.exit_code == 0, res.output
     assert "\x1b" not in res.output and "\x07" not in res.output and "\x9b" not in res.output and "pwned" not in res.output
-    path = tmp_path / "hostile.txt"
-    path.write_text(HOSTILE + "\n\n" + HOSTILE.replace("Frivillige", "Ældre"), encoding="utf-8")
+    path = tmp_path / "hostile.txt"  # one sequence in ordinary text: ingest reads it (many would be refused as binary)
+    body = " ".join(["Borgerne inviteres til dialogmøde om den nye skolestruktur i kommunen."] * 8)
+    path.write_text(body + "\n\nFrivillige fra Røde Kors\x1b[2J\x1b]0;pwned\x07 driver lektiecaféen sammen med skolens lærere.\n",
+                    encoding="utf-8")
     res = CliRunner().invoke(app, ["explain", "--file", str(path), "--model", str(tiny_model_dir)])
     assert res.exit_code == 0, res.output
-    assert "\x1b" not in res.output and "\x07" not in res.output
+    assert "\x1b" not in res.output and "\x07" not in res.output and "pwned" not in res.output
 
 
 MINUTES = """Kommune – Byrådet
