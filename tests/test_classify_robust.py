@@ -218,3 +218,17 @@ def _ppid(p):
         return p.ppid()
     except psutil.Error:
         return None
+
+
+def test_killed_run_with_rejects_resumes_to_the_same_output_and_rejects(tmp_path, tiny_model_dir):
+    lines = [_rec(f"s{n}") if n % 4 else "{bad" for n in range(12)]
+    src = _lines(tmp_path / "in.jsonl", lines)
+    whole, resumed = tmp_path / "whole.jsonl", tmp_path / "resumed.jsonl"
+    classify(src, whole, model_dir=tiny_model_dir, batch_size=2)
+    classify(src, resumed, model_dir=tiny_model_dir, batch_size=2, max_batches=2)  # killed
+    result = classify(src, resumed, model_dir=tiny_model_dir, batch_size=2)
+    assert result.resumed_batches == 2 and result.n_rejected == 3
+    assert resumed.read_bytes() == whole.read_bytes()
+    strip = [{k: v for k, v in r.items() if k != "input"} for r in read_records(result.rejects)]
+    assert strip == [{k: v for k, v in r.items() if k != "input"} for r in read_records(tmp_path / "whole.jsonl.rejects.jsonl")]
+    assert [r["line"] for r in strip] == [1, 5, 9]
