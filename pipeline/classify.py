@@ -309,7 +309,7 @@ def _exit_with_parent(parent_pid: int) -> None:
     """Make this worker die with the process that started the pool, however that one ends.
 
     On Linux the kernel sends SIGKILL when the forking parent dies (PR_SET_PDEATHSIG); a
-    daemon thread also polls, for other systems and for pools whose workers are forked
+    daemon thread also polls, for other POSIX systems and for pools whose workers are forked
     by a helper process (forkserver), which exits when the main process goes.
     """
     import signal
@@ -317,6 +317,8 @@ def _exit_with_parent(parent_pid: int) -> None:
     import threading
     import time
 
+    if os.name != "posix":  # pragma: no cover - os.kill(pid, 0) would terminate the parent on Windows
+        return
     if sys.platform.startswith("linux"):
         import ctypes
 
