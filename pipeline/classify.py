@@ -258,6 +258,8 @@ def _record_problem(record: dict[str, Any], n: int, seen: dict[str, tuple[int, A
     rid = record.get("id")
     if rid is None or rid == "":
         return "no 'id'"
+    if isinstance(rid, float) and rid.is_integer():  # integer ids in a float column (pandas with a missing value)
+        rid = record["id"] = int(rid)
     if isinstance(rid, bool) or not isinstance(rid, (str, int)):
         return f"'id' must be a string or an integer, not {type(rid).__name__} ({str(rid)[:40]})"
     text = record.get("text")

@@ -232,3 +232,14 @@ def test_killed_run_with_rejects_resumes_to_the_same_output_and_rejects(tmp_path
     strip = [{k: v for k, v in r.items() if k != "input"} for r in read_records(result.rejects)]
     assert strip == [{k: v for k, v in r.items() if k != "input"} for r in read_records(tmp_path / "whole.jsonl.rejects.jsonl")]
     assert [r["line"] for r in strip] == [1, 5, 9]
+
+
+def test_parquet_integer_ids_stored_as_floats_are_accepted(tmp_path, tiny_model_dir):
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    src = tmp_path / "in.parquet"
+    pq.write_table(pa.table({"id": [1.0, None, 3.0, 2.5], "text": [DANISH] * 4}), src)
+    result = classify(src, tmp_path / "p.jsonl", model_dir=tiny_model_dir)
+    assert [r["id"] for r in read_records(tmp_path / "p.jsonl")] == ["1", "3"]
+    assert [(r["line"], r["reason"][:12]) for r in read_records(result.rejects)] == [(2, "no 'id'"), (4, "'id' must be")]
