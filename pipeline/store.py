@@ -21,7 +21,7 @@ DOCUMENT_COLUMNS = ("id", "content_hash", "file_hash", "text", "municipality", "
 SEGMENT_COLUMNS = ("id", "doc_id", "position", "section", "item", "start", "end", "text",
                    "municipality", "date", "year", "doc_type", "section_kind")
 LABEL_COLUMNS = ("segment_id", "rung", "actors", "annotator", "source", "timestamp", "codebook_hash")
-PREDICTION_COLUMNS = ("run_id", "segment_id", "rung", "rung_label", "rung_proba", "actors", "evidence", "model")
+PREDICTION_COLUMNS = ("run_id", "segment_id", "rung", "rung_label", "rung_proba", "actors", "evidence", "model", "vocab", "lang")
 _JSON_PREDICTION = ("rung_proba", "actors", "evidence")
 
 SCHEMA = """
@@ -46,8 +46,10 @@ CREATE TABLE IF NOT EXISTS runs (
 );
 CREATE TABLE IF NOT EXISTS predictions (
     run_id VARCHAR NOT NULL, segment_id VARCHAR NOT NULL, rung INTEGER, rung_label VARCHAR, rung_proba VARCHAR,
-    actors VARCHAR, evidence VARCHAR, model VARCHAR, PRIMARY KEY (run_id, segment_id)
+    actors VARCHAR, evidence VARCHAR, model VARCHAR, vocab BOOLEAN, lang VARCHAR, PRIMARY KEY (run_id, segment_id)
 );
+ALTER TABLE predictions ADD COLUMN IF NOT EXISTS vocab BOOLEAN;  -- corpus files written before vocab and lang were kept
+ALTER TABLE predictions ADD COLUMN IF NOT EXISTS lang VARCHAR;
 """
 
 
@@ -220,17 +222,25 @@ class CorpusStore:
         return [dict(zip(cols, r)) for r in self.con.execute(f"SELECT {', '.join(cols)} FROM runs ORDER BY started_at").fetchall()]
 
     def write_predictions(self, run_id: str, preds: list[dict[str, Any]]) -> int:
-        """Upsert predictions of a run; ``segment_id`` may be given as ``id`` (the classify contract)."""
+        """Upsert predictions of a run; ``segment_id`` may be given as ``id`` (the classify contract).
+
+        Noise segments (rung null, contract 2) are left out; returns the number written.
+        """
         rows = []
         for p in preds:
+            if p.get("rung") is None:
+                continue
             row = [run_id, p.get("segment_id") or p.get("id"), p.get("rung"), p.get("rung_label")]
             row += [json.dumps(p.get(c), ensure_ascii=False, default=_jsonable) for c in _JSON_PREDICTION]
             row.append(p.get("model"))
+            row.append(p.get("vocab") if isinstance(p.get("vocab"), bool) else None)
+            row.append(p.get("lang"))
             rows.append(row)
         if rows:
             import pyarrow as pa
 
-            table = pa.table({c: pa.array([r[i] for r in rows], type=pa.int32() if c == "rung" else pa.string())
+            types = {"rung": pa.int32(), "vocab": pa.bool_()}
+            table = pa.table({c: pa.array([r[i] for r in rows], type=types.get(c, pa.string()))
                               for i, c in enumerate(PREDICTION_COLUMNS)})
             self.con.register("_new_predictions", table)
             try:
@@ -255,7 +265,9 @@ class CorpusStore:
             raise StoreError(path=str(self.path), detail="no finished run with predictions; run `samskab classify` first")
         meta = tuple(c for c in ("municipality", "date", "year", "doc_type", "doc_id", "text", "section_kind")
                      if c in self.segment_columns)
-        sql = (f"SELECT {', '.join('p.' + c for c in PREDICTION_COLUMNS)}, {', '.join('s.' + c for c in meta)} "
+        have = {r[0] for r in self.con.execute("DESCRIBE predictions").fetchall()}  # a read-only store may predate a column
+        selected = ", ".join(f"p.{c}" if c in have else f"NULL AS {c}" for c in PREDICTION_COLUMNS)
+        sql = (f"SELECT {selected}, {', '.join('s.' + c for c in meta)} "
                "FROM predictions p LEFT JOIN segments s ON s.id = p.segment_id WHERE p.run_id = ? ORDER BY s.doc_id, s.position, p.segment_id")
         out = []
         for r in self.con.execute(sql, [run_id]).fetchall():
