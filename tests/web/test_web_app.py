@@ -158,7 +158,8 @@ def test_bad_uploads(client, name, data, status):
 
 
 def test_sniff_type_by_content_only():
-    from pipeline.web.app import WebError, sniff_type
+    from pipeline.web.errors import WebError
+    from pipeline.web.uploads import sniff_type
 
     assert sniff_type(b"%PDF-1.4 ...") == "pdf"
     assert sniff_type(b"<!DOCTYPE html><html><body>x</body></html>") == "html"
