@@ -20,6 +20,17 @@ CHROME_FLAGS = ("--headless=new", "--no-sandbox", "--disable-gpu", "--disable-de
                 "--disable-background-networking", "--disable-component-update", "--disable-sync", "--window-size=1280,1400")
 
 pytestmark = pytest.mark.browser
+WAIT_S = 90  # generous: a busy 2-core machine can take many seconds to classify and render a page
+
+
+def wait_for(driver, css: str, *, timeout: float = WAIT_S):
+    """The elements matching ``css`` once at least one is on the page (selenium's WebDriverWait)."""
+    from selenium.webdriver.common.by import By
+    from selenium.webdriver.support import expected_conditions as ec
+    from selenium.webdriver.support.ui import WebDriverWait
+
+    return WebDriverWait(driver, timeout).until(ec.presence_of_all_elements_located((By.CSS_SELECTOR, css)),
+                                                message=f"nothing matched {css!r} within {timeout} s on {driver.current_url}")
 
 
 @pytest.fixture(scope="module")
@@ -64,6 +75,18 @@ def browser():
     driver.quit()
 
 
+def click_and_wait(driver, element, css: str, *, timeout: float = WAIT_S):
+    """Click ``element`` (a link or submit button), wait until the old page is gone, then for ``css`` on the new one."""
+    from selenium.webdriver.common.by import By
+    from selenium.webdriver.support import expected_conditions as ec
+    from selenium.webdriver.support.ui import WebDriverWait
+
+    old = driver.find_element(By.TAG_NAME, "html")
+    element.click()
+    WebDriverWait(driver, timeout).until(ec.staleness_of(old), message=f"the page did not change within {timeout} s")
+    return wait_for(driver, css, timeout=timeout)
+
+
 def assert_not_blank(path: Path) -> None:
     from PIL import Image
 
@@ -82,13 +105,12 @@ def test_upload_txt_shows_highlighted_evidence(browser, server_url, tmp_path):
                       "Borgerne blev inviteret til et dialogmøde og en workshop om den nye skolestruktur.\n\n"
                       "Frivillige fra Røde Kors driver lektiecaféen på biblioteket.", encoding="utf-8")
     browser.get(server_url + "/")
+    wait_for(browser, "form.check")
     assert "Tjek en tekst" in browser.title
     browser.find_element(By.NAME, "file").send_keys(str(upload))
-    browser.find_element(By.CSS_SELECTOR, "form.check button[type=submit]").click()
-    marks = browser.find_elements(By.CSS_SELECTOR, "p.text mark")
-    assert marks, "no highlighted evidence on the result page"
+    marks = click_and_wait(browser, browser.find_element(By.CSS_SELECTOR, "form.check button[type=submit]"), "p.text mark")
     assert any("dialogmøde" in m.text for m in marks)
-    assert browser.find_elements(By.CSS_SELECTOR, "table.bars .bar")
+    assert wait_for(browser, "table.bars .bar")
     shot = tmp_path / "result.png"
     assert browser.save_screenshot(str(shot))
     assert_not_blank(shot)
@@ -98,10 +120,10 @@ def test_municipality_page_renders_chart(browser, server_url, tmp_path):
     from selenium.webdriver.common.by import By
 
     browser.get(server_url + "/municipalities")
-    browser.find_element(By.LINK_TEXT, "Aarhus").click()
+    wait_for(browser, "main a")
+    images = click_and_wait(browser, browser.find_element(By.LINK_TEXT, "Aarhus"), "figure img")
     assert browser.find_element(By.TAG_NAME, "h1").text == "Aarhus Kommune"
-    images = browser.find_elements(By.CSS_SELECTOR, "figure img")
-    assert images and all(browser.execute_script("return arguments[0].naturalWidth", img) > 100 for img in images)
+    assert all(browser.execute_script("return arguments[0].naturalWidth", img) > 100 for img in images)
     shot = tmp_path / "municipality.png"
     assert browser.save_screenshot(str(shot))
     assert_not_blank(shot)
@@ -111,4 +133,4 @@ def test_error_page_in_browser(browser, server_url):
     from selenium.webdriver.common.by import By
 
     browser.get(server_url + "/municipality/Arhus")
-    assert "Mente du Aarhus?" in browser.find_element(By.CSS_SELECTOR, "p.message").text
+    assert "Mente du Aarhus?" in wait_for(browser, "p.message")[0].text
