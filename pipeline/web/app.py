@@ -10,13 +10,12 @@ escaped; no page uses JavaScript or an external asset.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Sequence
 from pathlib import Path
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import JSONResponse, Response
+from fastapi.responses import HTMLResponse, JSONResponse, Response
 from fastapi.staticfiles import StaticFiles
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
@@ -25,10 +24,17 @@ from pipeline.web.middleware import GuardMiddleware
 from pipeline.web.templating import WEB_DIR, make_templates, render
 
 
+def safe_text(value: object) -> object:
+    """Strings with lone surrogates escaped (``\\ud800``) so they can be encoded; other values as they are."""
+    if isinstance(value, str):
+        return value.encode("utf-8", "backslashreplace").decode("utf-8")
+    return value
+
+
 def error_response(request: Request, error: WebError) -> Response:
     """JSON for the API, the Danish error page for everything else."""
     if request.url.path.startswith("/api/"):
-        return JSONResponse({"detail": error.message_en, "suggestions": [s for s, _ in error.suggestions]},
+        return JSONResponse({"detail": safe_text(error.message_en), "suggestions": [safe_text(s) for s, _ in error.suggestions]},
                             status_code=error.status)
     return render(request, "error.html", error.status, error=error)
 
@@ -42,13 +48,16 @@ def install_error_handlers(app: FastAPI) -> None:
 
     @app.exception_handler(RequestValidationError)
     async def _invalid(request: Request, error: RequestValidationError) -> Response:
+        # the offending input is not echoed: it may be NaN, infinity or a lone surrogate, none of which JSON can carry
+        errors = [{"loc": [safe_text(p) for p in e.get("loc", ())], "msg": safe_text(e.get("msg")), "type": safe_text(e.get("type"))}
+                  for e in error.errors()]
         problems = []
-        for e in error.errors():
-            where = ".".join(str(p) for p in e.get("loc", ()) if p not in ("body", "query", "path"))
-            problems.append(f"{where or 'input'}: {e.get('msg')}")
+        for e in errors:
+            where = ".".join(str(p) for p in e["loc"] if p not in ("body", "query", "path"))
+            problems.append(f"{where or 'input'}: {e['msg']}")
         if request.url.path.startswith("/api/"):
-            return JSONResponse({"detail": "invalid request: " + "; ".join(problems), "suggestions": [],
-                                 "errors": json.loads(json.dumps(error.errors(), default=str))}, status_code=422)
+            return JSONResponse({"detail": "invalid request: " + "; ".join(problems), "suggestions": [], "errors": errors},
+                                status_code=422)
         return error_response(request, WebError(422, "Ugyldigt input: " + "; ".join(problems)))
 
     @app.exception_handler(StarletteHTTPException)
@@ -90,8 +99,17 @@ def create_app(*, model_dir: str | Path | None = None, db: str | Path | None = N
         request = Request({"type": "http", "method": "GET", "path": path, "headers": [], "query_string": b"", "app": app})
         return render(request, "error.html", 413, error=WebError(413, f"Filen eller teksten er for stor. Grænsen er {max_upload_mb:g} MB."))
 
+    def server_error(path: str) -> Response:
+        if path.startswith("/api/"):
+            return JSONResponse({"detail": "internal error; the server log has the details", "suggestions": []}, status_code=500)
+        return HTMLResponse("<!DOCTYPE html><html lang=\"da\"><meta charset=\"utf-8\"><title>Fejl · samskab</title>"
+                            "<h1>Der skete en fejl</h1><p class=\"message\">Serveren kunne ikke svare på denne forespørgsel. "
+                            "Prøv igen; fejlen er skrevet i serverens log.</p><p><a href=\"/\">Til forsiden</a></p></html>",
+                            status_code=500)
+
     max_bytes = int(max_upload_mb * 1024 * 1024)
-    app.add_middleware(GuardMiddleware, max_bytes=max_bytes + 64 * 1024, too_large=too_large)  # + room for the form's framing
+    app.add_middleware(GuardMiddleware, max_bytes=max_bytes + 64 * 1024, too_large=too_large,  # + room for the form's framing
+                       server_error=server_error)
     if allowed_hosts:
         from starlette.middleware.trustedhost import TrustedHostMiddleware
 

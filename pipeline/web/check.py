@@ -1,4 +1,11 @@
-"""Checking one text: segment, classify, aggregate to the document, and cut the text into highlighted parts."""
+"""Checking one text: segment, classify, aggregate to the document, and cut the text into highlighted parts.
+
+The work per request is bounded so that any accepted request answers within a few
+seconds and small requests stay fast beside big ones: at most ``MAX_CHARS`` characters
+and ``MAX_SEGMENTS`` segments (413 beyond, with a pointer to the CLI); the model predicts
+``PREDICT_BATCH`` segments at a time and lets other requests in between; and only one big
+text (over ``BIG_CHARS``) is worked on at a time: a second one gets 503 and "try again".
+"""
 
 from __future__ import annotations
 
@@ -9,9 +16,14 @@ from typing import Any
 
 from pipeline.web.errors import WebError
 
-MAX_CHARS = 500_000  # extracted text longer than this is refused (413): a page, not a corpus
+MAX_CHARS = 200_000  # about 80 pages; longer texts are refused (413): the web page checks a document, not a corpus
+MAX_SEGMENTS = 1_000  # segments per request (a text of many tiny paragraphs costs per segment)
+BIG_CHARS = 20_000  # texts over this take the one big-text slot
+PREDICT_BATCH = 64  # segments per model call; other requests may predict between batches
 EVIDENCE_K = 3
-_PREDICT_LOCK = threading.Lock()
+_PREDICT_LOCK = threading.Lock()  # one prediction at a time: spaCy pipelines are not guaranteed thread-safe
+_BIG_SLOT = threading.Semaphore(1)
+_CLI_HINT = "samskab classify FILE --out predictions.jsonl"
 
 
 def evidence_items(items: list[dict[str, Any]], offset: int) -> list[dict[str, Any]]:
@@ -32,12 +44,28 @@ def check_document(model, doc: dict[str, Any], *, evidence_k: int = EVIDENCE_K) 
     from pipeline.classify import aggregate_documents
     from pipeline.segment import segment_document
 
-    text = doc["text"]
-    doc_id = str(doc.get("id") or "tekst")
-    segments = segment_document({**doc, "id": doc_id}) or [{"id": f"{doc_id}#0", "doc_id": doc_id, "position": 0,
-                                                             "section": None, "start": 0, "end": len(text), "text": text}]
-    with _PREDICT_LOCK:  # one prediction at a time: spaCy pipelines are not guaranteed thread-safe
-        preds = model.predict_records(segments, evidence_k=evidence_k, passthrough=("doc_id", "position", "section", "start", "end", "text"))
+    text = checked(doc)["text"]
+    big = len(text) > BIG_CHARS
+    if big and not _BIG_SLOT.acquire(blocking=False):
+        raise WebError(503, "Serveren arbejder allerede på en anden lang tekst. Prøv igen om et øjeblik.",
+                       message_en="busy with another long text; try again in a moment")
+    try:
+        doc_id = str(doc.get("id") or "tekst")
+        segments = segment_document({**doc, "id": doc_id}) or [{"id": f"{doc_id}#0", "doc_id": doc_id, "position": 0,
+                                                                 "section": None, "start": 0, "end": len(text), "text": text}]
+        if len(segments) > MAX_SEGMENTS:
+            raise WebError(413, f"Teksten har for mange afsnit ({len(segments):,}; højst {MAX_SEGMENTS:,}). Del den op, "
+                                f"eller klassificér den på kommandolinjen: {_CLI_HINT}".replace(",", "."),
+                           message_en=f"the text has too many segments ({len(segments)}; at most {MAX_SEGMENTS}); "
+                                      f"split it or use the CLI: {_CLI_HINT}")
+        preds = []
+        for i in range(0, len(segments), PREDICT_BATCH):
+            with _PREDICT_LOCK:
+                preds += model.predict_records(segments[i:i + PREDICT_BATCH], evidence_k=evidence_k,
+                                               passthrough=("doc_id", "position", "section", "start", "end", "text"))
+    finally:
+        if big:
+            _BIG_SLOT.release()
     starts = {p["id"]: int(p["start"]) for p in preds}
     document = aggregate_documents(preds, evidence_k=evidence_k)[0]
     doc_evidence = []
@@ -65,8 +93,8 @@ def check_text(model, text: str) -> dict[str, Any]:  # noqa: ANN001
 
     if not text or not text.strip():
         raise WebError(400, "Teksten er tom. Indsæt en tekst eller vælg en fil.", message_en="the text is empty")
-    cleaned = clean_text(text)
-    return check_document(model, checked({"id": "tekst", "text": cleaned}))
+    checked({"text": text})  # refuse a huge text before cleaning it
+    return check_document(model, {"id": "tekst", "text": clean_text(text)})
 
 
 def checked(doc: dict[str, Any]) -> dict[str, Any]:
@@ -74,8 +102,9 @@ def checked(doc: dict[str, Any]) -> dict[str, Any]:
     if not n or not doc["text"].strip():
         raise WebError(400, "Der er ingen tekst at tjekke.", message_en="there is no text to check")
     if n > MAX_CHARS:
-        raise WebError(413, f"Teksten er for lang ({n:,} tegn; højst {MAX_CHARS:,}). Del den op.".replace(",", "."),
-                       message_en=f"the text is too long ({n} characters; at most {MAX_CHARS})")
+        raise WebError(413, f"Teksten er for lang ({n:,} tegn; højst {MAX_CHARS:,}). Del den op, eller klassificér den "
+                            f"på kommandolinjen: {_CLI_HINT}".replace(",", "."),
+                       message_en=f"the text is too long ({n} characters; at most {MAX_CHARS}); split it or use the CLI: {_CLI_HINT}")
     return doc
 
 

@@ -1,10 +1,16 @@
 """Request size cap and security headers, as plain ASGI middleware.
 
 Request bodies over the size cap are refused with 413 before they are read
-(``Content-Length``) or as soon as the cap is passed (streamed bodies).
+(``Content-Length``) or as soon as the cap is passed (streamed bodies). An error that
+escapes the app becomes a 500 answered here, inside the middleware, so it too carries
+the security headers and the connection stays usable; the traceback goes to the log only.
 """
 
 from __future__ import annotations
+
+import logging
+
+log = logging.getLogger(__name__)
 
 
 class TooLarge(Exception):
@@ -21,12 +27,14 @@ SECURITY_HEADERS = [
 
 
 class GuardMiddleware:
-    """Refuse request bodies over ``max_bytes`` with 413 (early when Content-Length says so) and add security headers."""
+    """Refuse request bodies over ``max_bytes`` with 413 (early when Content-Length says so), answer escaped
+    errors with 500, and add the security headers to every response."""
 
-    def __init__(self, app, *, max_bytes: int, too_large) -> None:  # noqa: ANN001
+    def __init__(self, app, *, max_bytes: int, too_large, server_error) -> None:  # noqa: ANN001
         self.app = app
         self.max_bytes = max_bytes
         self.too_large = too_large  # (path) -> Response
+        self.server_error = server_error  # (path) -> Response
 
     async def __call__(self, scope, receive, send) -> None:  # noqa: ANN001
         if scope["type"] != "http":
@@ -72,3 +80,9 @@ class GuardMiddleware:
         except TooLarge:
             if not started:
                 await self.too_large(scope["path"])(scope, receive, send_with_headers)
+        except Exception:
+            log.exception("unhandled error on %s %s", scope.get("method"), scope.get("path"))
+            if started:  # half a response is out: only closing the connection is left
+                raise
+            started = True
+            await self.server_error(scope["path"])(scope, receive, send_with_headers)

@@ -11,7 +11,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse
 
 from pipeline.codebook import ACTOR_IDS
 from pipeline.web.charts import index_chart, rung_chart
-from pipeline.web.check import check_document, check_text, checked, evidence_spans, find_all, highlight, segment_parts
+from pipeline.web.check import check_document, check_text, evidence_spans, find_all, highlight, segment_parts
 from pipeline.web.corpus import SegmentQuery, trend_rows
 from pipeline.web.deps import get_corpus, get_model
 from pipeline.web.errors import WebError
@@ -61,7 +61,7 @@ async def check(request: Request, model: Any = Depends(get_model)) -> HTMLRespon
             raise WebError(413, f"Filen er for stor. Grænsen er {max_upload_mb:g} MB.")
         if data:
             doc = await run_in_threadpool(extract_upload, data)
-            result = await run_in_threadpool(check_document, model, checked(doc))
+            result = await run_in_threadpool(check_document, model, doc)
             return _result_page(request, result, source="fil", doc=doc)
     text = text if isinstance(text, str) else ""
     result = await run_in_threadpool(check_text, model, text)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from enum import Enum
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, field_validator
 
 from pipeline.codebook import ACTOR_IDS
 from pipeline.records import Evidence
@@ -53,6 +53,17 @@ class DocumentResult(BaseModel):
 
 class ClassifyRequest(BaseModel):
     text: str = Field(description="The text to classify (Danish).", examples=["Byrådet nedsætter et § 17, stk. 4-udvalg med borgere og foreninger."])
+
+    @field_validator("text")
+    @classmethod
+    def _valid_unicode(cls, value: str) -> str:
+        """JSON may carry lone surrogates (``"\\ud800"``), which are not text; refuse them instead of failing later."""
+        try:
+            value.encode("utf-8")
+        except UnicodeEncodeError as e:
+            raise ValueError(f"the text holds a lone surrogate (U+{ord(value[e.start]):04X}) at character {e.start}; "
+                             "send valid Unicode") from None
+        return value
 
 
 class ClassifyResponse(BaseModel):

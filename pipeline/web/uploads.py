@@ -10,9 +10,11 @@ from __future__ import annotations
 
 import io
 import logging
+import re
 import shutil
 import tempfile
 import zipfile
+import zlib
 from pathlib import Path
 from typing import Any
 
@@ -23,6 +25,10 @@ log = logging.getLogger(__name__)
 
 #: sniffed type -> the fixed suffix of the temporary file (what the project's readers dispatch on)
 UPLOAD_SUFFIX = {"pdf": ".pdf", "docx": ".docx", "html": ".html", "text": ".txt"}
+DOCX_MAX_XML_BYTES = 50 * 1024 * 1024  # word/document.xml unpacked; a 300-page report is a few MB
+DOCX_MAX_PARAGRAPHS = 100_000  # a long report has a few thousand
+DOCX_MAX_ENTRIES = 2_000
+_PARAGRAPH = re.compile(rb"<w:p[\s/>]")
 TYPE_NAMES_DA = {"pdf": "PDF", "docx": "Word-dokument (DOCX)", "html": "HTML-side", "text": "tekstfil"}
 #: magic bytes of common files we do not read, with a name for the error message
 _BINARY_MAGIC = (
@@ -48,6 +54,7 @@ def sniff_type(data: bytes) -> str:
         if "word/document.xml" not in names:
             raise WebError(415, "Filen er et ZIP-arkiv, men ikke et Word-dokument (.docx). Upload PDF, DOCX, HTML eller TXT.",
                            message_en="a ZIP archive that is not a Word document; upload PDF, DOCX, HTML or plain text")
+        check_docx_size(data)
         return "docx"
     for magic, what in _BINARY_MAGIC:
         if head.startswith(magic):
@@ -58,6 +65,32 @@ def sniff_type(data: bytes) -> str:
     if start.startswith(("<!doctype html", "<html")) or "<html" in start[:1024]:
         return "html"
     return "text"
+
+
+def check_docx_size(data: bytes) -> None:
+    """Refuse a DOCX "bomb" before a reader parses it: WebError 413 when the archive holds too many
+    entries, or ``word/document.xml`` unpacks to more than ``DOCX_MAX_XML_BYTES`` or holds more than
+    ``DOCX_MAX_PARAGRAPHS`` paragraphs. Streams the XML with a cap (never trusts the sizes the ZIP
+    declares), so a refusal costs well under a second.
+    """
+    too_big = WebError(413, "Word-dokumentet er for stort, når det pakkes ud (for mange afsnit eller for meget XML). "
+                            "Gem det som PDF eller TXT, eller del det op.",
+                       message_en="the DOCX unpacks to too much (too many paragraphs or too much XML)")
+    try:
+        with zipfile.ZipFile(io.BytesIO(data)) as archive:
+            if len(archive.infolist()) > DOCX_MAX_ENTRIES:
+                raise too_big
+            unpacked, paragraphs, tail = 0, 0, b""
+            with archive.open("word/document.xml") as xml:
+                while chunk := xml.read(1 << 20):
+                    unpacked += len(chunk)
+                    paragraphs += len(_PARAGRAPH.findall(tail + chunk))
+                    tail = chunk[-4:]  # shorter than a match, so none is counted twice
+                    if unpacked > DOCX_MAX_XML_BYTES or paragraphs > DOCX_MAX_PARAGRAPHS:
+                        raise too_big
+    except (zipfile.BadZipFile, zlib.error, EOFError, OSError, ValueError, NotImplementedError) as e:
+        raise WebError(422, "Filen ligner et Word-dokument (ZIP), men den er beskadiget og kan ikke åbnes.",
+                       message_en=f"the file looks like a ZIP/DOCX but is damaged ({type(e).__name__})") from e
 
 
 def _decode_text(data: bytes) -> str:

@@ -6,10 +6,7 @@ Skipped (with the reason) when /usr/bin/chromium or /usr/bin/chromedriver is mis
 
 from __future__ import annotations
 
-import socket
 import tempfile
-import threading
-import time
 from pathlib import Path
 
 import pytest
@@ -31,27 +28,6 @@ def wait_for(driver, css: str, *, timeout: float = WAIT_S):
 
     return WebDriverWait(driver, timeout).until(ec.presence_of_all_elements_located((By.CSS_SELECTOR, css)),
                                                 message=f"nothing matched {css!r} within {timeout} s on {driver.current_url}")
-
-
-@pytest.fixture(scope="module")
-def server_url(app):
-    """The test app served by uvicorn on 127.0.0.1 and a free port, in a background thread."""
-    import uvicorn
-
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
-    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 20
-    while not server.started:
-        if time.monotonic() > deadline or not thread.is_alive():
-            pytest.fail("uvicorn did not start")
-        time.sleep(0.05)
-    yield f"http://127.0.0.1:{port}"
-    server.should_exit = True
-    thread.join(10)
 
 
 @pytest.fixture(scope="module")
