@@ -21,7 +21,8 @@ DOCUMENT_COLUMNS = ("id", "content_hash", "file_hash", "text", "municipality", "
 SEGMENT_COLUMNS = ("id", "doc_id", "position", "section", "item", "start", "end", "text",
                    "municipality", "date", "year", "doc_type")
 LABEL_COLUMNS = ("segment_id", "rung", "actors", "annotator", "source", "timestamp", "codebook_hash")
-PREDICTION_COLUMNS = ("run_id", "segment_id", "rung", "rung_label", "rung_proba", "actors", "evidence", "model")
+PREDICTION_COLUMNS = ("run_id", "segment_id", "rung", "rung_label", "rung_proba", "actors", "evidence", "model", "vocab", "lang")
+_PREDICTION_TYPES = {"rung": "int32", "vocab": "bool_"}  # pyarrow types; the rest are strings
 _JSON_PREDICTION = ("rung_proba", "actors", "evidence")
 
 SCHEMA = """
@@ -45,8 +46,10 @@ CREATE TABLE IF NOT EXISTS runs (
 );
 CREATE TABLE IF NOT EXISTS predictions (
     run_id VARCHAR NOT NULL, segment_id VARCHAR NOT NULL, rung INTEGER, rung_label VARCHAR, rung_proba VARCHAR,
-    actors VARCHAR, evidence VARCHAR, model VARCHAR, PRIMARY KEY (run_id, segment_id)
+    actors VARCHAR, evidence VARCHAR, model VARCHAR, vocab BOOLEAN, lang VARCHAR, PRIMARY KEY (run_id, segment_id)
 );
+ALTER TABLE predictions ADD COLUMN IF NOT EXISTS vocab BOOLEAN;  -- corpus files written before runs kept the
+ALTER TABLE predictions ADD COLUMN IF NOT EXISTS lang VARCHAR;   -- vocabulary flag and the language
 """
 
 
@@ -220,12 +223,13 @@ class CorpusStore:
         for p in preds:
             row = [run_id, p.get("segment_id") or p.get("id"), p.get("rung"), p.get("rung_label")]
             row += [json.dumps(p.get(c), ensure_ascii=False, default=_jsonable) for c in _JSON_PREDICTION]
-            row.append(p.get("model"))
+            vocab = p.get("vocab")
+            row += [p.get("model"), None if vocab is None else bool(vocab), p.get("lang")]
             rows.append(row)
         if rows:
             import pyarrow as pa
 
-            table = pa.table({c: pa.array([r[i] for r in rows], type=pa.int32() if c == "rung" else pa.string())
+            table = pa.table({c: pa.array([r[i] for r in rows], type=getattr(pa, _PREDICTION_TYPES.get(c, "string"))())
                               for i, c in enumerate(PREDICTION_COLUMNS)})
             self.con.register("_new_predictions", table)
             try:
@@ -247,17 +251,29 @@ class CorpusStore:
         """Predictions of a run (the latest finished one by default) with their segment metadata."""
         run_id = run_id or self.latest_run()
         if run_id is None:
-            raise StoreError(path=str(self.path), detail="no finished run with predictions; run `samskab classify` first")
+            raise StoreError(path=str(self.path), detail="no finished run with predictions; store one with "
+                             "`samskab classify --db DB --out FILE --to-store`, or serve a predictions file "
+                             "(`samskab serve --predictions FILE`; after `make demo`: `samskab serve out/demo`)")
         meta = ("municipality", "date", "year", "doc_type", "doc_id", "text")
-        sql = (f"SELECT {', '.join('p.' + c for c in PREDICTION_COLUMNS)}, {', '.join('s.' + c for c in meta)} "
+        columns = self._prediction_columns()
+        sql = (f"SELECT {', '.join('p.' + c for c in columns)}, {', '.join('s.' + c for c in meta)} "
                "FROM predictions p LEFT JOIN segments s ON s.id = p.segment_id WHERE p.run_id = ? ORDER BY s.doc_id, s.position, p.segment_id")
         out = []
         for r in self.con.execute(sql, [run_id]).fetchall():
-            record = dict(zip(PREDICTION_COLUMNS + meta, r))
+            record = dict(zip(columns + meta, r))
             for c in _JSON_PREDICTION:
                 record[c] = json.loads(record[c]) if record[c] is not None else None
+            for c in ("vocab", "lang"):  # unknown (an old corpus file, or not recorded): left out, as in a file without them
+                if record.get(c) is None:
+                    record.pop(c, None)
             out.append(record)
         return out
+
+    def _prediction_columns(self) -> tuple[str, ...]:
+        """PREDICTION_COLUMNS that this file has (an old file opened read-only may lack the newer ones)."""
+        stored = {r[0] for r in self.con.execute(
+            "SELECT column_name FROM information_schema.columns WHERE table_name = 'predictions'").fetchall()}
+        return tuple(c for c in PREDICTION_COLUMNS if c in stored)
 
     def document_links(self) -> dict[str, tuple[str | None, str | None]]:
         """Each document's (url, title), by document id."""

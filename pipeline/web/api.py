@@ -18,7 +18,7 @@ ERRORS: dict[int | str, dict[str, Any]] = {status: {"model": ErrorBody} for stat
 router = APIRouter(prefix="/api", responses=ERRORS)
 
 
-@router.post("/classify", response_model=ClassifyResponse, tags=["classify"])
+@router.post("/classify", response_model=ClassifyResponse, tags=["classify"], summary="Classify a text")
 def api_classify(body: ClassifyRequest, model: Any = Depends(get_model)) -> dict[str, Any]:
     """Classify a text: the document's rung and actors, every segment with probabilities and evidence.
 
@@ -27,7 +27,7 @@ def api_classify(body: ClassifyRequest, model: Any = Depends(get_model)) -> dict
     return check_text(model, body.text)
 
 
-@router.get("/trends", response_model=TrendsResponse, tags=["trends"])
+@router.get("/trends", response_model=TrendsResponse, tags=["trends"], summary="A municipality's trend and the national one")
 def api_trends(municipality: str | None = Query(None, description="Municipality name; leave out for the national trend only."),
                period: Literal["year", "quarter", "term"] = "year", data: Any = Depends(require_corpus)) -> dict[str, Any]:
     """Rung shares, co-creation index and actors per period for one municipality, and the national figure."""
@@ -38,7 +38,7 @@ def api_trends(municipality: str | None = Query(None, description="Municipality 
             "rows": trend_rows(table) if names else [], "national": trend_rows(national)}
 
 
-@router.get("/segments", response_model=SegmentPage, tags=["search"])
+@router.get("/segments", response_model=SegmentPage, tags=["search"], summary="Search classified segments")
 def api_segments(municipality: str | None = None, rung: int | None = Query(None, ge=0, le=4), actor: Actor | None = None,
                  year: int | None = Query(None, ge=1000, le=3000), q: str | None = Query(None, max_length=200),
                  doc_id: str | None = None, page: int = Query(1, ge=1), per_page: int = Query(PER_PAGE, ge=1, le=100),

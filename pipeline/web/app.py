@@ -91,6 +91,7 @@ def create_app(*, model_dir: str | Path | None = None, db: str | Path | None = N
     app.state.max_upload_mb = max_upload_mb
     app.state.templates = make_templates()
     app.mount("/static", StaticFiles(directory=str(WEB_DIR / "static")), name="static")
+    app.mount("/docs/assets", StaticFiles(directory=_swagger_ui_dir()), name="docs-assets")
 
     def too_large(path: str) -> Response:
         if path.startswith("/api/"):
@@ -118,6 +119,13 @@ def create_app(*, model_dir: str | Path | None = None, db: str | Path | None = N
     app.include_router(pages.router)
     app.include_router(api.router)
     return app
+
+
+def _swagger_ui_dir() -> str:
+    """The Swagger UI assets shipped by the swagger-ui-bundle package (served at /docs/assets)."""
+    from swagger_ui_bundle import swagger_ui_path
+
+    return str(swagger_ui_path)
 
 
 def _version() -> str:

@@ -32,7 +32,8 @@ def index_chart(series: dict[str, list[dict[str, Any]]], national: list[dict[str
             ax.plot(range(len(periods)), [math.nan if v is None else v for v in y], marker="o", color=colour, label=name)
         ax.plot(range(len(periods)), [math.nan if r.get(metric) is None else r[metric] for r in national], linestyle="--",
                 color="#777777", label="hele landet")
-        ax.set_xticks(range(len(periods)), periods, rotation=45 if len(periods) > 6 else 0)
+        ax.set_xticks(range(len(periods)), periods, rotation=45 if len(periods) > 6 or len(max(periods, key=len, default="")) > 5 else 0,
+                      ha="right" if len(periods) > 6 or len(max(periods, key=len, default="")) > 5 else "center")
         ax.set_ylim(0, top)
         ax.set_title(label, fontsize=10)
         ax.grid(alpha=0.3)
@@ -50,5 +51,7 @@ def rung_chart(table) -> str | None:  # noqa: ANN001
     if not len(table) or not (table["n_documents"] > 0).any():
         return None
     with _PLOT_LOCK, tempfile.TemporaryDirectory(prefix="samskab-chart-") as tmp:
-        paths = plots.plot_lines(table, out_dir=tmp)
+        shown = table.copy()
+        shown.attrs = {**table.attrs, "estimator": "skøn"}  # the chart title names no estimator jargon ("cc") for readers
+        paths = plots.plot_lines(shown, out_dir=tmp)
         return _png_uri(paths[0].read_bytes()) if paths else None

@@ -266,6 +266,32 @@ class StoreCorpus(Corpus):
         return total, [_hit(r) for r in rows]
 
 
+def resolve_source(source: str | Path) -> tuple[Path | None, Path | None]:
+    """(db, predictions) for one data source: a `samskab run` output folder (its predictions.jsonl, or its
+    corpus.duckdb when there is no such file), a corpus store, or a predictions file."""
+    from pipeline.errors import InputFileError
+    from pipeline.io import table_format
+
+    path = Path(source)
+    if path.is_dir():
+        store, preds = path / "corpus.duckdb", path / "predictions.jsonl"
+        if preds.is_file():
+            return None, preds
+        if store.is_file():
+            return store, None
+        raise DataError(detail=f"{path}: no predictions.jsonl or corpus.duckdb in this folder; give the folder "
+                               "`samskab run` wrote (e.g. out/demo after `make demo`)")
+    if not path.is_file():
+        raise DataError(detail=f"{path}: no such file or folder")
+    if path.suffix.lower() in (".duckdb", ".db"):
+        return path, None
+    try:
+        table_format(path)
+    except InputFileError as e:
+        raise DataError(detail=f"{path}: not a corpus store (.duckdb) or predictions file (.jsonl, .csv, .parquet)") from e
+    return None, path
+
+
 def open_corpus(*, db: str | Path | None, predictions: str | Path | None, model_dir: Path | None) -> Corpus | None:
     """The data behind the trend and search pages, or None when none is given."""
     if db is not None and predictions is not None:

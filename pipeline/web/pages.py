@@ -21,6 +21,10 @@ from pipeline.web.uploads import TYPE_NAMES_DA, extract_upload
 PER_PAGE = 20
 
 router = APIRouter(include_in_schema=False)
+#: what each API endpoint does, for the Danish API page (the OpenAPI schema stays English)
+API_SUMMARIES_DA = {"/api/classify": "Klassificér en tekst: dokumentets trin og aktører, hvert afsnit med sandsynligheder og belæg",
+                    "/api/trends": "En kommunes udvikling pr. periode (andele pr. trin, indeks, aktører) og hele landets",
+                    "/api/segments": "Søg i de klassificerede afsnit efter kommune, trin, aktør, år, dokument og fritekst"}
 
 
 # -- check a text
@@ -162,7 +166,13 @@ def search(request: Request, municipality: str | None = None, rung: str | None =
 @router.get("/api", response_class=HTMLResponse)
 def api_page(request: Request) -> HTMLResponse:
     schema = request.app.openapi()
-    endpoints = [{"method": method.upper(), "path": path, "summary": op.get("summary", ""),
+    endpoints = [{"method": method.upper(), "path": path, "summary": API_SUMMARIES_DA.get(path, op.get("summary", "")),
                   "description": op.get("description", "")}
                  for path, ops in schema.get("paths", {}).items() for method, op in ops.items()]
-    return render(request, "api.html", endpoints=endpoints)
+    return render(request, "api.html", endpoints=endpoints, base_url=str(request.base_url).rstrip("/"))
+
+
+@router.get("/docs", response_class=HTMLResponse)
+def docs(request: Request) -> HTMLResponse:
+    """Swagger UI for the API, its scripts and styles served by the app (see create_app's /docs/assets)."""
+    return request.app.state.templates.TemplateResponse(request, "docs.html", {"request": request})

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import html
 import io
 import re
 import zipfile
@@ -62,6 +63,11 @@ def test_index_has_form_and_ladder(client):
     assert 'enctype="multipart/form-data"' in r.text and 'name="file"' in r.text and 'name="text"' in r.text
     for name in ("ingen samskabelse", "inddragelse i drøftelse af nye løsninger"):
         assert name in r.text
+    from pipeline.codebook import load_codebook
+
+    for rung in load_codebook().rungs:  # the ladder in Danish, from the codebook
+        assert html.escape(rung.definition_da, quote=False) in r.text
+        assert html.escape(rung.definition, quote=False) not in r.text
     assert_no_external_assets(r.text)
     css = client.get("/static/style.css")
     assert css.status_code == 200 and "mark" in css.text and "http" not in css.text
@@ -328,10 +334,32 @@ def test_openapi_schema_and_no_cdn_docs(client):
     schema = client.get("/openapi.json").json()
     assert {"/api/classify", "/api/trends", "/api/segments"} <= set(schema["paths"])
     assert {"ClassifyResponse", "TrendsResponse", "SegmentPage"} <= set(schema["components"]["schemas"])
-    assert "/" not in schema["paths"]  # HTML pages stay out of the API schema
-    assert client.get("/docs").status_code == 404  # Swagger UI would load from a CDN
+    assert "/" not in schema["paths"] and "/docs" not in schema["paths"]  # HTML pages stay out of the API schema
     api = client.get("/api")
     assert api.status_code == 200 and "/api/segments" in api.text
+
+
+def test_docs_are_served_offline(client):
+    r = client.get("/docs")
+    assert r.status_code == 200 and 'id="swagger-ui"' in r.text
+    assets = re.findall(r'<(?:script|link)\b[^>]*\b(?:src|href)="([^"]*)"', r.text)
+    assert len(assets) == 3
+    for asset in assets:
+        assert asset.startswith("/"), f"external asset {asset}"
+        fetched = client.get(asset)
+        assert fetched.status_code == 200 and len(fetched.content) > 50, asset
+    csp = r.headers["content-security-policy"]
+    assert "script-src 'self';" in csp and "unsafe-eval" not in csp and "http" not in csp
+    assert "<script>" not in r.text  # no inline script: the CSP allows the app's own files only
+    assert "script-src" not in client.get("/").headers["content-security-policy"]  # other pages run no script at all
+
+
+def test_api_page_examples_use_the_requests_host(app):
+    from fastapi.testclient import TestClient
+
+    with TestClient(app, base_url="http://10.1.2.3:8765") as c:
+        page = c.get("/api").text
+    assert "curl -s -X POST http://10.1.2.3:8765/api/classify" in page and "8000" not in page
 
 
 def test_unknown_page_is_404(client):

@@ -110,3 +110,63 @@ def test_error_page_in_browser(browser, server_url):
 
     browser.get(server_url + "/municipality/Arhus")
     assert "Mente du Aarhus?" in wait_for(browser, "p.message")[0].text
+
+
+def test_check_page_in_danish(browser, server_url, tmp_path):
+    """The check page: the ladder with the codebook's Danish definitions; the result defines its rung in Danish."""
+    from selenium.webdriver.common.by import By
+
+    from pipeline.codebook import load_codebook
+
+    codebook = load_codebook()
+    browser.get(server_url + "/")
+    definitions = [d.text for d in wait_for(browser, "section.ladder dd")]
+    assert definitions == [r.definition_da for r in codebook.rungs]
+    browser.find_element(By.NAME, "text").send_keys("Byrådet nedsætter et § 17, stk. 4-udvalg med borgere og foreninger, "
+                                                    "der sammen designer løsningen.")
+    definition = click_and_wait(browser, browser.find_element(By.CSS_SELECTOR, "form.check button[type=submit]"),
+                                "p.definition")[0].text
+    rung = int(definition.split(":")[0].removeprefix("Trin "))
+    assert definition == f"Trin {rung}: {codebook.rungs[rung].definition_da}"
+    shot = tmp_path / "check.png"
+    assert browser.save_screenshot(str(shot))
+    assert_not_blank(shot)
+
+
+def test_municipality_page_in_danish(browser, server_url, tmp_path):
+    """A municipality page: charts load, the estimate is told in plain Danish, notes are Danish, no estimator jargon."""
+    import re
+
+    browser.get(server_url + "/municipality/%C3%86r%C3%B8?period=term")
+    about = wait_for(browser, "p.about-estimate")[0].text
+    assert "Intervallet (95 %)" in about
+    assert browser.find_element(By_TAG(), "h1").text == "Ærø Kommune"
+    main = browser.find_element(By_TAG(), "main").text
+    assert not re.search(r"\b(cc|pcc|acc|pacc|estimator|held-out|vocab)\b", main)
+    for note in browser.find_elements(By_CSS(), "div.note li"):
+        assert not re.search(r"\b(the|and|of|no)\b", note.text), note.text
+    images = wait_for(browser, "figure img")
+    assert all(browser.execute_script("return arguments[0].complete && arguments[0].naturalWidth", img) > 100 for img in images)
+    shot = tmp_path / "municipality-da.png"
+    assert browser.save_screenshot(str(shot))
+    assert_not_blank(shot)
+
+
+def test_docs_render_offline(browser, server_url):
+    """/docs: Swagger UI runs from the app's own assets under the page's CSP and lists the API's operations."""
+    browser.get(server_url + "/docs")
+    operations = wait_for(browser, "#swagger-ui .opblock-summary-path")
+    paths = {op.text.strip() for op in operations}
+    assert {"/api/classify", "/api/trends", "/api/segments"} <= paths
+
+
+def By_TAG():  # noqa: N802 - short names for the selenium locator strategies
+    from selenium.webdriver.common.by import By
+
+    return By.TAG_NAME
+
+
+def By_CSS():  # noqa: N802
+    from selenium.webdriver.common.by import By
+
+    return By.CSS_SELECTOR

@@ -1,0 +1,63 @@
+"""Danish words for the pages: the estimate and its uncertainty in plain language, and the
+trend computation's warnings as Danish notes (the computation itself speaks English)."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from typing import Any
+
+#: what each estimator does, said without jargon
+_HOW = {
+    "cc": "Tallene er en optælling af afsnittene efter modellens bedste bud på trinnet. De er ikke rettet for modellens fejl.",
+    "pcc": "Tallene lægger modellens sandsynligheder for hvert trin sammen over afsnittene. De er ikke rettet for modellens fejl.",
+    "acc": "Tallene er modellens optælling, rettet for de fejl modellen kendes for at lave: dem har vi målt på afsnit, "
+           "som mennesker har kodet, og som modellen ikke er trænet på.",
+    "pacc": "Tallene bygger på modellens sandsynligheder for hvert trin, rettet for de fejl modellen kendes for at lave: dem har "
+            "vi målt på afsnit, som mennesker har kodet, og som modellen ikke er trænet på.",
+    "ppi": "Tallene kombinerer modellens bud med afsnit, som mennesker har kodet, så modellens fejl er regnet med.",
+}
+_UNCORRECTED = ("cc", "pcc")
+
+
+def estimate_sentence(attrs: Mapping[str, Any]) -> str:
+    """A plain Danish account of how the shares were estimated and what the 95 % interval covers."""
+    estimator = str(attrs.get("estimator") or "")
+    how = _HOW.get(estimator, "Tallene er modellens skøn over andelen af afsnit på hvert trin.")
+    if estimator in _UNCORRECTED:
+        spread = ("Intervallet (95 %) viser kun, hvor meget tallet kunne svinge, hvis andre dokumenter fra samme periode var "
+                  "med – ikke hvor meget modellen kan tage fejl. Den sande andel kan derfor ligge uden for intervallet.")
+    else:
+        spread = ("Intervallet (95 %) viser, hvor meget tallet kunne svinge, både fordi andre dokumenter kunne have været med, "
+                  "og fordi modellens fejl kun er målt på et begrænset antal kodede afsnit.")
+    support = attrs.get("min_support")
+    low = f" Grå rækker bygger på færre end {support} dokumenter og er særligt usikre." if support else ""
+    return f"{how} {spread}{low}"
+
+
+_PATTERNS: tuple[tuple[re.Pattern[str], str], ...] = (
+    (re.compile(r"needs a held-out set"), "Der var ikke nok håndkodede afsnit til at rette for modellens fejl, "
+                                           "så tallene er modellens egen optælling."),
+    (re.compile(r"no held-out predictions"), "Der er ingen håndkodede testafsnit ved modellen, så usikkerheden dækker kun, "
+                                             "hvilke dokumenter der er med – ikke modellens fejl."),
+    (re.compile(r"(\d+) of (\d+) records have no (\w+)"), "{0} af {1} afsnit mangler {2} og er ikke talt med."),
+    (re.compile(r"(\d+) segments lack `vocab`"), "{0} afsnit mangler oplysning om ordforråd; »snak« og »praksis« bygger på resten."),
+    (re.compile(r"`vocab`"), "For disse data ved vi ikke, hvilke afsnit der bruger samskabelsens ord, så kolonnerne "
+                             "»snak« og »praksis« er tomme."),
+)
+_FIELDS_DA = {"date": "dato", "year": "år", "municipality": "kommune", "period": "periode"}
+
+
+def warnings_da(warnings: list[str] | tuple[str, ...] | None) -> list[str]:
+    """The trend computation's warnings in Danish; one not known here gets a general Danish note."""
+    out: list[str] = []
+    for warning in warnings or ():
+        for pattern, danish in _PATTERNS:
+            match = pattern.search(warning)
+            if match:
+                out.append(danish.format(*(_FIELDS_DA.get(g, g) for g in match.groups())))
+                break
+        else:
+            out.append("Beregningen har en bemærkning, der kan påvirke tallene. Spørg den, der har sat data op, "
+                       "eller se tendenstabellen fra `samskab trends`.")
+    return list(dict.fromkeys(out))
