@@ -288,7 +288,7 @@ class CorpusStore:
         literal); ``actor`` a codebook actor id. Ordered newest year first, then municipality,
         document and position.
         """
-        where, params = ["p.run_id = ?"], [run_id]
+        where, params = ["p.run_id = ? AND p.rung IS NOT NULL"], [run_id]  # noise segments are not classified
         for condition, value in (("s.municipality = ?", municipality), ("p.rung = ?", rung), ("s.year = ?", year),
                                  ("s.doc_id = ?", doc_id)):
             if value is not None:

@@ -93,7 +93,8 @@ class Corpus:
     def __init__(self, records: list[dict[str, Any]], *, heldout: Any = None) -> None:
         from pipeline.config import load_config
 
-        self.records = records
+        self.records = records  # all of them: the trend computation counts what it leaves out, and why
+        self.classified = [r for r in records if r.get("rung") is not None]  # noise segments are not classified
         self.heldout = heldout
         self.settings = load_config().trends
         self._cache: dict[tuple, Any] = {}
@@ -101,7 +102,7 @@ class Corpus:
         docs: dict[str, set[str]] = {}
         segments: Counter[str] = Counter()
         years: set[int] = set()
-        for r in records:
+        for r in self.classified:
             name = r.get("municipality")
             if name:
                 segments[name] += 1
@@ -155,12 +156,12 @@ class Corpus:
         options = dict(period=period, threshold=s.threshold, min_support=s.min_support, bootstrap=s.bootstrap, seed=s.seed,
                        heldout=self.heldout)
         try:
-            table = trend_table(self.records, by=("municipality",), estimator="auto", municipalities=list(names), **options)
+            table = trend_table(self.classified, by=("municipality",), estimator="auto", municipalities=list(names), **options)
             nat_key = ("national", period, table.attrs["estimator"])
             with self._lock:
                 national = self._cache.get(nat_key)
             if national is None:
-                national = trend_table(self.records, by=(), estimator=table.attrs["estimator"], national=False, **options)
+                national = trend_table(self.classified, by=(), estimator=table.attrs["estimator"], national=False, **options)
         except DataError as e:
             raise WebError(422, f"Tendensen kan ikke beregnes: {e}", message_en=str(e)) from e
         with self._lock:
@@ -172,7 +173,7 @@ class Corpus:
         """The strongest evidence sentences per rung (1-4) for one municipality."""
         from pipeline.report import top_quotes
 
-        found = top_quotes((r for r in self.records if r.get("municipality") == name), k=k, threshold=self.settings.threshold)
+        found = top_quotes((r for r in self.classified if r.get("municipality") == name), k=k, threshold=self.settings.threshold)
         out = found.get(name, {})
         for quotes in out.values():
             for q in quotes:
@@ -201,7 +202,7 @@ class FileCorpus(Corpus):
         if self._frame is None:
             import pandas as pd
 
-            frame = pd.DataFrame(self.records)
+            frame = pd.DataFrame(self.classified)
             for col in ("municipality", "year", "doc_id", "text", "url", "title", "date", "position"):
                 if col not in frame:
                     frame[col] = None

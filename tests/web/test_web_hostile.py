@@ -195,3 +195,42 @@ def test_ordinary_docx_passes_the_bomb_check():
     from pipeline.web.uploads import check_docx_size
 
     check_docx_size(docx_with_body(b"<w:p><w:r><w:t>Borgerne blev inviteret.</w:t></w:r></w:p>" * 2_000))
+
+
+# -- noise segments (rung null) are left out ------------------------------------------------------
+
+def noise_records() -> list[dict]:
+    """The fixture's predictions plus one unclassified noise segment per document (the classify contract)."""
+    records = prediction_records()
+    for r in [r for r in records if r["position"] == 0]:
+        records.append({"id": r["doc_id"] + "#9", "doc_id": r["doc_id"], "municipality": r["municipality"], "year": r["year"],
+                        "date": r["date"], "position": 9, "text": "Fraværende: ingen. Dialogmøde.", "section_kind": "attendance",
+                        "rung": None, "rung_label": None, "rung_proba": None, "actors": [], "actor_proba": None,
+                        "evidence": [], "skipped": "noise"})
+    return records
+
+
+def test_noise_segments_are_left_out_of_pages_and_search(model_dir, tmp_path):
+    from fastapi.testclient import TestClient
+
+    from pipeline.store import CorpusStore
+    from pipeline.web.app import create_app
+
+    records = noise_records()
+    path = tmp_path / "noise.jsonl"
+    path.write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in records), encoding="utf-8")
+    db = tmp_path / "noise.duckdb"
+    with CorpusStore(db) as store:
+        for r in records:
+            store.add_document({"id": r["id"], "text": r["text"] + r["id"], "content_hash": r["id"], "municipality": r["municipality"]},
+                               [{"id": r["id"], "doc_id": r["doc_id"], "position": r["position"], "start": 0, "end": 1,
+                                 "text": r["text"], "municipality": r["municipality"], "year": r["year"], "date": r["date"]}])
+        run_id = store.start_run("classify", {})
+        store.write_predictions(run_id, records)
+        store.finish_run(run_id)
+    for source in ({"predictions": path}, {"db": db}):
+        with TestClient(quick(create_app(model_dir=model_dir, **source))) as c:
+            assert c.get("/api/segments").json()["total"] == 54, source  # the 18 noise segments are not listed
+            assert c.get("/api/segments", params={"q": "Fraværende"}).json()["total"] == 0
+            assert c.get("/municipality/Aarhus").status_code == 200
+            assert '<td class="num">6</td><td class="num">18</td>' in c.get("/municipalities").text  # not 24 segments
