@@ -36,6 +36,11 @@ def estimate_sentence(attrs: Mapping[str, Any]) -> str:
 
 
 _PATTERNS: tuple[tuple[re.Pattern[str], str], ...] = (
+    (re.compile(r"error rates come from written examples"), "Modellens fejl er målt på skrevne eksempler. På rigtige tekster "
+                                                            "tager den oftere fejl, så intervallerne er for smalle."),
+    (re.compile(r"the shares are the classifier's own counts"), "Andelene er modellens egen optælling og ikke rettet for dens "
+                                                                "fejl. På rigtige tekster tager modellen oftere fejl end på "
+                                                                "de skrevne eksempler, den er testet på."),
     (re.compile(r"needs a held-out set"), "Der var ikke nok håndkodede afsnit til at rette for modellens fejl, "
                                            "så tallene er modellens egen optælling."),
     (re.compile(r"no held-out predictions"), "Der er ingen håndkodede testafsnit ved modellen, så usikkerheden dækker kun, "
@@ -61,3 +66,17 @@ def warnings_da(warnings: list[str] | tuple[str, ...] | None) -> list[str]:
             out.append("Beregningen har en bemærkning, der kan påvirke tallene. Spørg den, der har sat data op, "
                        "eller se tendenstabellen fra `samskab trends`.")
     return list(dict.fromkeys(out))
+
+
+_LEFT_OUT_DA = {"noise": "var mødedeltagere, indholdsfortegnelser, bilagslister o.l.", "non_danish": "var ikke på dansk",
+                "no_date": "havde ingen dato"}
+
+
+def left_out_da(left_out: Mapping[str, int] | None) -> str | None:
+    """One Danish sentence on the segments the trend left out and why, or None when none were."""
+    parts = [f"{n} {_LEFT_OUT_DA.get(reason, 'af andre grunde')}" for reason, n in (left_out or {}).items() if n]
+    if not parts:
+        return None
+    total = sum(n for n in (left_out or {}).values() if n)
+    listed = parts[0] if len(parts) == 1 else ", ".join(parts[:-1]) + " og " + parts[-1]
+    return f"{total} afsnit er ikke talt med: {listed}."

@@ -65,6 +65,8 @@ def test_trend_warnings_become_danish_notes(model_dir, tmp_path):
     ("3 of 40 records have no date and were left out", "3 af 40 afsnit mangler dato"),
     ("no `vocab` field in the predictions: talk/practice columns are empty", "er tomme"),
     ("7 segments lack `vocab`: talk/practice use the others", "7 afsnit mangler oplysning om ordforråd"),
+    ("the error rates come from written examples; on real text the model errs more often", "målt på skrevne eksempler"),
+    ("the shares are the classifier's own counts, not corrected for its errors", "ikke rettet for dens fejl"),
     ("something new the web app does not know", "Beregningen har en bemærkning"),
 ])
 def test_warnings_da(warning, danish):
@@ -72,6 +74,14 @@ def test_warnings_da(warning, danish):
 
     out = warnings_da([warning])
     assert len(out) == 1 and danish in out[0]
+
+
+def test_left_out_da():
+    from pipeline.web.words import left_out_da
+
+    assert left_out_da({"noise": 0, "non_danish": 0}) is None and left_out_da(None) is None
+    assert left_out_da({"noise": 12, "non_danish": 0, "no_date": 3}) == (
+        "15 afsnit er ikke talt med: 12 var mødedeltagere, indholdsfortegnelser, bilagslister o.l. og 3 havde ingen dato.")
 
 
 def test_estimate_sentence_says_whether_the_model_error_is_covered():
