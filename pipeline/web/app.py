@@ -108,13 +108,14 @@ def create_app(*, model_dir: str | Path | None = None, db: str | Path | None = N
                             "Prøv igen; fejlen er skrevet i serverens log.</p><p><a href=\"/\">Til forsiden</a></p></html>",
                             status_code=500)
 
-    max_bytes = int(max_upload_mb * 1024 * 1024)
-    app.add_middleware(GuardMiddleware, max_bytes=max_bytes + 64 * 1024, too_large=too_large,  # + room for the form's framing
-                       server_error=server_error)
     if allowed_hosts:
         from starlette.middleware.trustedhost import TrustedHostMiddleware
 
         app.add_middleware(TrustedHostMiddleware, allowed_hosts=list(allowed_hosts))
+    max_bytes = int(max_upload_mb * 1024 * 1024)
+    # added last, so outermost: every response, the host check's 400 included, gets the security headers
+    app.add_middleware(GuardMiddleware, max_bytes=max_bytes + 64 * 1024, too_large=too_large,  # + room for the form's framing
+                       server_error=server_error)
     install_error_handlers(app)
     app.include_router(pages.router)
     app.include_router(api.router)

@@ -419,7 +419,9 @@ def test_allowed_hosts(model_dir):
 
     with TestClient(create_app(model_dir=model_dir, allowed_hosts=["127.0.0.1"]), base_url="http://127.0.0.1") as c:
         assert c.get("/").status_code == 200
-        assert c.get("/", headers={"host": "evil.example"}).status_code == 400
+        refused = c.get("/", headers={"host": "evil.example"})
+        assert refused.status_code == 400
+        assert refused.headers["x-content-type-options"] == "nosniff"  # error responses carry the security headers too
 
 
 # -- the CLI ------------------------------------------------------------------------------

@@ -234,3 +234,21 @@ def test_noise_segments_are_left_out_of_pages_and_search(model_dir, tmp_path):
             assert c.get("/api/segments", params={"q": "Fraværende"}).json()["total"] == 0
             assert c.get("/municipality/Aarhus").status_code == 200
             assert '<td class="num">6</td><td class="num">18</td>' in c.get("/municipalities").text  # not 24 segments
+
+
+@pytest.mark.parametrize("method,path,kwargs,status", [
+    ("get", "/nope", {}, 404), ("get", "/api/nope", {}, 404), ("get", "/static/nope.css", {}, 404),
+    ("delete", "/check", {}, 405), ("get", "/search", {"params": {"rung": "x"}}, 422),
+    ("post", "/check", {"files": {"file": ("x.png", b"\x89PNG\r\n\x1a\n" + bytes(64), "image/png")}}, 415),
+    ("post", "/api/classify", {"content": b"x" * 400_000, "headers": {"content-type": "application/json"}}, 413),
+])
+def test_every_error_response_carries_the_security_headers(client, method, path, kwargs, status):
+    r = getattr(client, method)(path, **kwargs) if method != "delete" else client.request("DELETE", path)
+    assert r.status_code == status
+    assert_secure(r)
+
+
+def test_no_data_503_carries_the_security_headers(bare_client):
+    r = bare_client.get("/api/trends")
+    assert r.status_code == 503
+    assert_secure(r)
