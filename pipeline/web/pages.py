@@ -138,7 +138,9 @@ def search(request: Request, municipality: str | None = None, rung: str | None =
     if corpus is None:
         return no_data(request, "Søg")
     if actor and actor not in ACTOR_IDS:
-        raise WebError(422, f"Ukendt aktør »{actor}«. Vælg en af: {', '.join(ACTOR_IDS)}.")
+        names = {a.id: a.name_da for a in request.app.state.model.codebook.actors}
+        raise WebError(422, f"Ukendt aktør »{actor}«. Vælg en af: {', '.join(names.get(a, a) for a in ACTOR_IDS)}.",
+                       message_en=f"unknown actor {actor!r}; choose one of {', '.join(ACTOR_IDS)}")
     query = SegmentQuery(municipality=corpus.resolve(municipality) if municipality and municipality.strip() else None,
                          rung=int_param(rung, "trin", low=0, high=4), actor=actor or None,
                          year=int_param(year, "år", low=1000, high=3000), q=(q or "").strip()[:200] or None,
