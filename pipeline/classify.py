@@ -23,7 +23,7 @@ from typing import Any, Literal
 from pipeline.errors import DataError, InputFileError
 
 PASSTHROUGH = ("doc_id", "municipality", "date", "year", "doc_type", "committee", "title", "url", "source_path",
-               "position", "section")
+               "position", "section", "section_kind")
 Level = Literal["segment", "document"]
 
 

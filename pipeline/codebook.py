@@ -67,6 +67,7 @@ class Codebook(_Strict):
     actors: list[Actor]
     negation: Negation = Negation()
     demoting: list[Cue] = Field(default_factory=list)
+    participation: list[Cue] = Field(default_factory=list)
     notes: list[Note] = Field(default_factory=list)
 
     @field_validator("rungs")

@@ -52,6 +52,11 @@ class ModelConfig(_Section):
     max_length: int = Field(256, ge=8)
     batch_size: int = Field(16, ge=1)
     checkpoint: str | None = None
+    # ladder backend: design switches (all on by default; off only for ablations)
+    pool_sentences: bool = True   # stage 2 sees the max over sentences of P(rung >= k)
+    cue_features: bool = True     # codebook cue matches (negation, demotion, participation) as features
+    compounds: bool = True        # parts of unknown compounds as features
+    drop_function_words: bool = True  # function words (and "kommune") never become features
 
 
 class ClassifyConfig(_Section):

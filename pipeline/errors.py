@@ -100,3 +100,13 @@ class StoreError(SamskabError):
 class DataError(SamskabError):
     code = "E060"
     template = "{detail}"
+
+
+class BinaryFileError(SamskabError):
+    code = "E018"
+    template = "{path}: this is not text but {what}; it was not stored. Check that the right file was given the {suffix} name."
+
+
+class UnsafeFileError(SamskabError):
+    code = "E019"
+    template = "{path}: refused, {detail}. Open it in Word, remove the excess, save a copy and ingest that."

@@ -63,6 +63,19 @@ def _save(fig, path: Path) -> Path:
     return path
 
 
+def band_caption(table: pd.DataFrame) -> str:
+    """What the 95% bands of a trend chart cover, in Danish."""
+    from pipeline.trends import ESTIMATORS_BY_NAME
+
+    attrs = table.attrs
+    spec = ESTIMATORS_BY_NAME.get(str(attrs.get("estimator", "")))
+    if attrs.get("calibration"):
+        return f"Bånd: 95 %-interval, korrigeret med en stikprøve på {attrs['calibration'].get('n_matched', '?')} kodede segmenter fra korpusset."
+    if spec is None or spec.correction is None:
+        return "Bånd: 95 %-interval for klassifikatorens optælling - ikke for den sande andel (modellens fejl er ikke regnet med)."
+    return "Bånd: 95 %-interval med fejlrater fra skrevne eksempler - optimistisk, for modellen fejler oftere på rigtige tekster."
+
+
 def plot_lines(table: pd.DataFrame, *, out_dir: str | Path, groups: Sequence[str] | None = None) -> list[Path]:
     """One line chart per group: the share at each rung over time, 95% interval bands."""
     plt = _pyplot()
@@ -90,6 +103,7 @@ def plot_lines(table: pd.DataFrame, *, out_dir: str | Path, groups: Sequence[str
         estimator = table.attrs.get("estimator", "")
         ax.set_title(f"{name}: samskabelsesstigen over tid ({estimator})")
         ax.legend(fontsize=7, loc="upper left", bbox_to_anchor=(1.01, 1))
+        fig.text(0.01, -0.02, band_caption(table), fontsize=7, ha="left", va="top", wrap=True)
         ax.grid(alpha=0.3)
         written.append(_save(fig, out_dir / f"trend_{slug(name)}.png"))
     return written

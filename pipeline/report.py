@@ -53,6 +53,11 @@ Cells with fewer than {{ attrs.min_support }} documents are greyed out (low supp
 {% for name, err in attrs.estimator_errors.items() %}<tr><td>{{ name }}</td><td>{{ "%.4f" | format(err) }}</td></tr>{% endfor %}
 </table>{% endif %}
 <p>Intervals: {{ attrs.ci_method }}. Threshold for classify-and-count: {{ attrs.threshold }}. Held-out segments: {{ attrs.n_heldout }}.</p>
+<p>Error rates from: <b>{{ trends.error_source }}</b>{% if trends.calibration %}: {{ trends.calibration.n_matched }} of {{ trends.calibration.n_labels }} labels matched;
+{{ trends.calibration.cells_borrowing }} cells with fewer than {{ trends.calibration.min_cell_labels }} labels borrow the corpus-wide error rates{% else %}.
+Without a calibration sample of your own documents the intervals are optimistic: the model errs more on real text than on written examples
+(real-text figures: {{ trends.model_real_text }}){% endif %}.</p>
+<p class="muted">Left out: {{ trends.left_out.noise }} noise segments, {{ trends.left_out.non_danish }} not in Danish, {{ trends.left_out.no_date }} without a date.</p>
 {% if attrs.warnings %}<div class="note"><b>Warnings</b><ul>{% for w in attrs.warnings %}<li>{{ w }}</li>{% endfor %}</ul></div>{% endif %}
 
 <h2>National trend</h2>
@@ -70,7 +75,7 @@ Cells with fewer than {{ attrs.min_support }} documents are greyed out (low supp
 <table>
 <tr><th>group</th><th>period</th><th>documents</th><th>rung &ge; 3 (95% CI)</th><th>vs national</th><th>documents reaching 3+</th><th>mean rung (95% CI)</th><th>talk / practice</th></tr>
 {% for r in latest %}<tr class="{{ 'low' if r.low_support else '' }}"><td>{{ r.group }}</td><td>{{ r.period }}</td><td>{{ r.n_documents }}</td>
-<td>{{ r.share_ge3 | pct }} ({{ r.share_ge3_lo | pct }}&ndash;{{ r.share_ge3_hi | pct }})</td><td>{{ r.diff_national_share_ge3 | pct(signed=True) }}</td>
+<td>{{ r.share_ge3 | pct }} ({{ r.share_ge3_lo | pct }}&ndash;{{ r.share_ge3_hi | pct }})</td><td>{{ r.get("diff_national_share_ge3") | pct(signed=True) }}</td>
 <td>{{ r.share_docs_ge3 | pct }}</td><td>{{ r.mean_rung | num }} ({{ r.mean_rung_lo | num }}&ndash;{{ r.mean_rung_hi | num }})</td><td>{{ r.talk_practice_ratio | num }}</td></tr>
 {% endfor %}</table>
 {% if images.stacked %}<img alt="stacked bars of the rung shares" src="{{ images.stacked }}">{% endif %}
@@ -240,14 +245,15 @@ def _rows(frame) -> list[dict[str, Any]]:
     return [{k: (None if v is None else v.item() if hasattr(v, "item") else v) for k, v in row.items()} for row in frame.to_dict("records")]
 
 
-def render_report(table, *, records: Sequence[Mapping[str, Any]] = (), national=None, model_dir: Path | None = None,
+def render_report(trends, *, records: Sequence[Mapping[str, Any]] = (), model_dir: Path | None = None,
                   title: str = "Samskabelse i kommunerne", quotes_per_rung: int = 3, plots: bool = True) -> str:
-    """The report HTML for a trend table (and its national counterpart), as a string."""
+    """The report HTML for a :class:`pipeline.trends.TrendResult`, as a string."""
     from jinja2 import Environment
 
     from pipeline import plots as charts
 
-    by = list(table.attrs.get("by") or [])
+    table = trends.table
+    by = list(trends.options.by)
     env = Environment(autoescape=True, trim_blocks=True, lstrip_blocks=True)
     env.filters.update(pct=_pct, num=_num, cell=_cell)
     images: dict[str, str] = {}
@@ -265,51 +271,47 @@ def render_report(table, *, records: Sequence[Mapping[str, Any]] = (), national=
         return " / ".join(str(row[c]) for c in by) or "Hele landet"
 
     quotes = top_quotes(records, group_by=by[0] if by else "municipality", k=quotes_per_rung,
-                        threshold=float(table.attrs.get("threshold", 0.5))) if records else {}
+                        threshold=trends.options.threshold) if records else {}
     rows = _rows(table)
-    latest: dict[str, dict[str, Any]] = {}
-    for row in sorted(rows, key=lambda r: r["period_start"]):
-        if row["n_documents"] > 0:
-            latest[name_of(row)] = {**row, "group": name_of(row)}
+    latest = [{**row, "group": name_of(row)} for row in _rows(trends.latest)]
     groups = []
     for name in dict.fromkeys(name_of(r) for r in rows):
         first = name.split(" / ")[0]
         groups.append({"name": name, "image": group_images.get(f"trend_{charts.slug(name)}.png"),
                        "quotes": list(quotes.get(first, {}).items()) if first == name or len(by) == 1 else []})
-    national_rows = _rows(national) if national is not None else []
     return env.from_string(TEMPLATE).render(
         title=title, generated=_dt.datetime.now().strftime("%Y-%m-%d %H:%M"), attrs=table.attrs,
-        national=national_rows, latest=list(latest.values()), images=images, groups=groups,
+        national=_rows(trends.national), latest=latest, images=images, groups=groups,
         rungs=range(len(RUNG_IDS)), rung_ids=RUNG_IDS, model=_model_section(Path(model_dir) if model_dir else None),
-        full=rows, full_columns=list(table.columns),
+        full=rows, full_columns=list(table.columns), trends=trends,
     )
 
 
 def build_report(records: Iterable[Mapping[str, Any]], *, out: str | Path, model_dir: str | Path | None = None,
+                 trends: Any = None, options: Any = None, calibration: Any = None,
                  by: str | Sequence[str] = ("municipality",), period: str = "year", unit: str = "segment",
                  estimator: str = "auto", municipalities: Sequence[str] | None = None, threshold: float = 0.5,
                  min_support: int = 5, bootstrap: int = 500, seed: int = 13, quotes_per_rung: int = 3,
                  title: str = "Samskabelse i kommunerne") -> Path:
-    """Compute the trends and write one self-contained HTML file to ``out``; returns its path.
+    """Write one self-contained HTML file to ``out``; returns its path.
 
-    The held-out predictions in ``model_dir`` feed the adjusted estimators; its
-    ``metrics.json`` and ``MODEL_CARD.md`` feed the model section.
+    ``trends`` is a :class:`pipeline.trends.TrendResult` computed already (``samskab run``
+    hands its own); without it the trends are computed here by
+    :func:`pipeline.trends.compute_trends` from ``options`` (or the keyword options). The
+    model folder's ``metrics.json`` and ``MODEL_CARD.md`` feed the model section.
     """
     from pipeline.io import atomic_write_text
-    from pipeline.trends import _as_tuple, load_heldout, trend_table
+    from pipeline.trends import TrendOptions, as_tuple, compute_trends
 
     records = list(records)
     model_dir = Path(model_dir) if model_dir else None
-    held = load_heldout(model_dir)
-    options = dict(period=period, unit=unit, threshold=threshold, min_support=min_support, seed=seed, heldout=held)
-    table = trend_table(records, by=by, estimator=estimator, bootstrap=bootstrap, municipalities=municipalities, **options)
-    by_t = _as_tuple(by)
-    national = trend_table(records, by=tuple(c for c in by_t if c != "municipality"), estimator=table.attrs["estimator"],
-                           bootstrap=bootstrap, national=False, **options)
+    if trends is None:
+        options = options or TrendOptions(by=as_tuple(by), period=period, unit=unit, estimator=estimator, threshold=threshold,
+                                          min_support=min_support, bootstrap=bootstrap, seed=seed)
+        trends = compute_trends(records, options, model_dir=model_dir, calibration=calibration, municipalities=municipalities)
     if municipalities:
         records = [r for r in records if r.get("municipality") in set(municipalities)]
-    html = render_report(table, records=records, national=national, model_dir=model_dir, title=title,
-                         quotes_per_rung=quotes_per_rung)
+    html = render_report(trends, records=records, model_dir=model_dir, title=title, quotes_per_rung=quotes_per_rung)
     out = Path(out)
     atomic_write_text(out, html)
     return out

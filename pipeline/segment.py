@@ -6,9 +6,14 @@ at line ends and reflows PDF lines into paragraphs; its output *is* the stored d
 text. ``segment_document`` then only cuts that text: every segment's text is exactly
 ``doc["text"][start:end]``, so evidence offsets can always be traced back.
 
-Council minutes (referat/dagsorden/beslutningsprotokol) are cut into agenda items and,
-within items, into their sections (Sagsfremstilling, Indstilling, Beslutning ...); other
+Council minutes (referat/dagsorden/beslutningsprotokol) are cut into agenda items (titles
+may run over several lines, up to the case number or the first section heading) and, within
+items, into their sections (Resume, Indstilling, Beslutninger, Sagsforløb, Bilag ...); other
 genres into paragraphs. Long pieces are split at sentence boundaries, tiny ones merged.
+
+Every segment gets a ``section_kind`` (``SECTION_KINDS``). The kinds in
+``NOISE_SECTION_KINDS`` (table of contents, navigation, attendance, appendix lists, case
+history) are stored but not classified and not counted in trends.
 """
 
 from __future__ import annotations
@@ -19,6 +24,8 @@ from collections.abc import Iterable, Iterator
 from typing import Any
 
 PAGE_BREAK = "\f"
+SECTION_KINDS = ("content", "decision", "proposal", "case_history", "appendix_list", "attendance", "toc", "navigation")
+NOISE_SECTION_KINDS = frozenset({"toc", "navigation", "attendance", "appendix_list", "case_history"})
 COPIED_FIELDS = ("municipality", "date", "year", "doc_type")
 MINUTES_TYPES = ("referat", "dagsorden", "beslutningsprotokol")
 
@@ -34,23 +41,71 @@ _FURNITURE = re.compile(
 )
 _SECTION_NAMES = (
     "Sagsfremstilling", "Supplerende sagsfremstilling", "Sagsbeskrivelse", "Sagens indhold", "Resumé", "Resume",
-    "Baggrund", "Beslutningstema", "Problemstilling", "Løsning", "Vurdering", "Indstilling",
-    "Forvaltningens indstilling", "Administrationens indstilling", "Direktionens indstilling",
-    "Bilag", "Økonomi", "Økonomiske konsekvenser", "Økonomiske forhold", "Høring", "Høringssvar",
+    "Baggrund", "Begrundelse", "Beslutningstema", "Problemstilling", "Løsning", "Vurdering", "Indstilling", "Indstillinger",
+    "Forvaltningens indstilling", "Administrationens indstilling", "Direktionens indstilling", "Beslutningspunkter",
+    "Beslutningsforslag", "Forslag til beslutning", "Sagsforløb", "Sagens forløb", "Tidligere behandling",
+    "Bilag", "Bilagsliste", "Bilagsoversigt", "Økonomi", "Økonomiske konsekvenser", "Økonomiske forhold",
+    "Bevillingsmæssige konsekvenser", "Høring", "Høringssvar",
     "Videre proces", "Kommunikation", "Lovgrundlag", "Retsgrundlag", "Tidsplan", "Miljøvurdering",
-    "Beslutning", "Formål", "Målgruppe", "Aktiviteter", "Organisering", "Forankring", "Evaluering",
+    "Beslutning", "Beslutninger", "Fremsendes", "Formål", "Målgruppe", "Aktiviteter", "Organisering", "Forankring", "Evaluering",
     "Vision", "Værdier", "Mål", "Indsatsområder", "Indledning", "Konklusion", "Budget", "Partnere",
+    "Fraværende", "Fravær", "Afbud", "Mødedeltagere", "Deltagere", "Til stede", "Indholdsfortegnelse", "Indhold",
 )
+# section name (lower case) -> kind; every name not listed is content
+_KIND_OF_SECTION = {
+    **dict.fromkeys(("beslutning", "beslutninger", "fremsendes"), "decision"),
+    **dict.fromkeys(("indstilling", "indstillinger", "forvaltningens indstilling", "administrationens indstilling",
+                     "direktionens indstilling", "beslutningspunkter", "beslutningsforslag", "forslag til beslutning"), "proposal"),
+    **dict.fromkeys(("sagsforløb", "sagens forløb", "tidligere behandling"), "case_history"),
+    **dict.fromkeys(("bilag", "bilagsliste", "bilagsoversigt"), "appendix_list"),
+    **dict.fromkeys(("fraværende", "fravær", "afbud", "mødedeltagere", "deltagere", "til stede"), "attendance"),
+    **dict.fromkeys(("indholdsfortegnelse", "indhold"), "toc"),
+}
 _SECTION = re.compile(
     r"^(?P<name>" + "|".join(sorted((re.escape(n) for n in _SECTION_NAMES), key=len, reverse=True)) + r")"
     r"(?P<qual>\s+(?:i|på|fra|af)\s+[^\n:]{1,90}?)?"     # Beslutning i Økonomiudvalget den 1. oktober 2018
     r"\s*(?::\s*(?P<rest>.*)|\s*)$",
     re.IGNORECASE,
 )
-_ITEM = re.compile(r"^(?:(?:Punkt|Pkt\.?)\s*(?P<p>\d{1,3})\s*[:.]?\s*(?P<ptitle>.*)|(?P<n>\d{1,3})\.\s+(?P<title>\S.*))$")
+# headings that take a qualifier ("Beslutning i Økonomiudvalget den 1. oktober 2018", "Indstilling fra
+# Magistratsafdelingen for Teknik og Miljø"); for other names "Evaluering af lektiecaféerne" is a title, not a heading
+_QUALIFIED = frozenset(("beslutning", "beslutninger", "indstilling", "indstillinger", "beslutningsforslag",
+                        "forvaltningens indstilling", "administrationens indstilling", "direktionens indstilling",
+                        "sagsfremstilling", "supplerende sagsfremstilling"))
+
+
+def _section_match(line: str) -> re.Match[str] | None:
+    """The section heading on ``line``, if it is one."""
+    m = _SECTION.match(line) if len(line) <= 140 else None
+    if m and m.group("qual") and m.group("name").lower() not in _QUALIFIED:
+        return None
+    return m
+
+
+_ITEM = re.compile(r"^(?:(?:Punkt|Pkt\.?)\s*(?P<p>\d{1,3})\s*[:.,]?\s*(?P<ptitle>.*)|(?P<n>\d{1,3})\.\s+(?P<title>\S.*))$")
+_ITEM_PREFIX = re.compile(r"^(?:(?:Punkt|Pkt\.?)\s*\d{1,3}\s*[:.,]?|\d{1,3}\.)\s*")
 _CASE_META = re.compile(
-    r"^\s*(?:sags?\s*nr|sagsid|sags-id|dok\.?\s*nr|j\.?\s*nr|journalnr|initialer|kompetence|sagsansvarlig|"
+    r"^\s*(?:sags?\s*nr|sagsnummer|sagsid|sags-id|dok\.?\s*nr|j\.?\s*nr|journalnr|initialer|kompetence|sagsansvarlig|"
+    r"emn-\d{4}-\d+|status\s*:\s*(?:åben|lukket)|sagsbehandler\s*:|"
     r"åben(?:t)?(?:\s+sag)?|lukket(?:\s+sag)?|\([bo]\)|til\s+behandling|til\s+efterretning)\b.*$",
+    re.IGNORECASE,
+)
+_PAATEGNING = re.compile(r"^[A-ZÆØÅ][\wæøåÆØÅ .-]{2,80}s påtegning$", re.IGNORECASE)  # Borgmesterens Afdelings påtegning
+_NAV_PHRASE = (
+    r"(?:Tilbage(?:\s+til\s+[\wæøå ]{1,30}?)?|Hent\s+(?:som\s+)?PDF|Download(?:\s+som)?\s+PDF|Kopi[eé]r\s+link|"
+    r"Del(?:\s+(?:på|via)\s+\w+)?|Udskriv|Print|(?:Gå\s+)?til\s+toppen|Forside|Næste|Forrige|Luk|Menu|Søg|"
+    r"Se\s+(?:hele\s+)?dagsorden(?:en)?|Abonn[eé]r[\wæøå ]{0,30}?|Læs\s+mere|PDF|Accepter(?:\s+alle)?(?:\s+cookies)?|"
+    r"Log\s+ind|Vis\s+bilag|Skjul|Politik|Referater|Dagsordener|(?:Gå|Spring(?:\s+over)?)\s+til\s+(?:hoved)?indhold(?:et)?)"
+)
+_NAVIGATION = re.compile(rf"^(?:{_NAV_PHRASE}\s*[|/·>»•]?\s*)+$", re.IGNORECASE)
+_BODY = re.compile(r"\b(?:Byråd(?:et)?|Kommunalbestyrelsen|Borgerrepræsentationen|Magistraten|Regionsrådet|\w*[Uu]dvalg(?:et)?)\b")
+_APPENDIX_LINE = re.compile(r"^\s*Bilag\s+\d{1,3}\s*[:.)-]", re.IGNORECASE)
+_CASE_HISTORY_LINE = re.compile(r"^\s*(?:Udvalg|Punktnummer|Punkt\s*nr\.?|Behandlet\s+i)\s*:", re.IGNORECASE)
+_PROPOSAL_START = re.compile(r"^(?:Det\s+indstilles|[\wæøåÆØÅ]+(?:\s+[\wæøåÆØÅ]+)?\s+indstiller)\s*(?:,|:|\s+at\b)", re.IGNORECASE)
+_MEETING_HEAD = re.compile(
+    r"^(?:(?:Mødedato|Mødested|Mødetidspunkt|Mødetid|Møde\s+(?:start|slut)|Mødeforum|Udvalg|Dato|Tid|Sted|Starttidspunkt|"
+    r"Sluttidspunkt)\s*:.*|Referat|Dagsorden|Beslutningsprotokol|Åbent\s+referat|Åben\s+dagsorden|"
+    r"(?:Mandag|Tirsdag|Onsdag|Torsdag|Fredag|Lørdag|Søndag)\s+den\s+\d{1,2}\..{0,40}|\d{1,2}\.\s*[a-zæøå]+\s+\d{4}.{0,30})$",
     re.IGNORECASE,
 )
 _BULLET = re.compile(r"^\s*(?:\d{1,3}[.)]|[-•–*·▪])\s+")
@@ -85,13 +140,14 @@ def _strip_repeated_edges(pages: list[list[str]]) -> list[list[str]]:
 
 
 def _dehyphenate(text: str) -> str:
-    """'kom-\\nmune' -> 'kommune'; keeps 'Børne- og' and 'Høje-\\nTaastrup' -> 'Høje-Taastrup'."""
+    """'kom-\\nmune' -> 'kommune'; keeps 'Børne- og', 'Høje-\\nTaastrup' -> 'Høje-Taastrup',
+    '2030-\\nfremskrivning' and 'EU-\\nmidler': only a break between two lower-case letters is a word break."""
 
     def join(match: re.Match[str]) -> str:
         left, right = match.group(1), match.group(2)
         if right.lower() in _SUSPENDED:
             return f"{left}- {right}"
-        if right[:1].isupper() or right[:1].isdigit():
+        if not (left.isalpha() and left.islower() and right[:1].isalpha() and right[:1].islower()):
             return f"{left}-{right}"
         return f"{left}{right}"
 
@@ -116,8 +172,8 @@ def _reflow(lines: list[str]) -> str:
         else:
             heading_before = len(prev) < 70 and not _SENT_END.search(prev) and not prev.endswith(",") and line[:1].isupper()
             short_sentence = _SENT_END.search(prev) and len(prev) < 0.7 * typical
-            starts_block = bool(_BULLET.match(line) or _ITEM.match(line) or _SECTION.match(line) or _CASE_META.match(line))
-            prev_block = bool(_SECTION.match(prev) or _ITEM.match(prev) or _CASE_META.match(prev))
+            starts_block = bool(_BULLET.match(line) or _ITEM.match(line) or _section_match(line) or _CASE_META.match(line))
+            prev_block = bool(_section_match(prev) or _ITEM.match(prev) or _CASE_META.match(prev))
             out.append("\n\n" if (heading_before or short_sentence or starts_block or prev_block) else " ")
             out.append(line)
         prev = line
@@ -163,28 +219,124 @@ def _section_name(match: re.Match[str]) -> str:
     return "Resumé" if canonical == "Resume" else canonical
 
 
+def section_kind_of(section: str | None) -> str:
+    """The kind of a section heading: decision, proposal, case_history, appendix_list, attendance, toc or content."""
+    return _KIND_OF_SECTION.get((section or "").lower(), "content")
+
+
+def item_title(item: str | None) -> str | None:
+    """'5. Perles fremtid ...' / 'Punkt 5: ...' -> the title without its number."""
+    return None if item is None else _ITEM_PREFIX.sub("", item, count=1).strip()
+
+
+def _block_kind(text: str, *, kind: str, item: str | None, minutes: bool) -> str:
+    """Refine a block's kind from its own lines: navigation, appendix lists, case history, proposals, meeting head."""
+    lines = [ln.strip() for ln in text.split("\n") if ln.strip()]
+    if not lines:
+        return kind
+    if all(_NAVIGATION.match(ln) for ln in lines):
+        return "navigation"
+    if kind in ("toc", "attendance"):
+        return kind
+    if minutes and item is None and kind == "content" and all(_MEETING_HEAD.match(ln) or len(ln) <= 60 for ln in lines) \
+            and any(_MEETING_HEAD.match(ln) or _BODY.search(ln) for ln in lines):
+        return "attendance"  # the meeting head: body, date, place (who and when, not what)
+    if sum(1 for ln in lines if _APPENDIX_LINE.match(ln)) * 2 > len(lines):
+        return "appendix_list"
+    if _CASE_HISTORY_LINE.match(lines[0]) and kind in ("content", "case_history", "decision"):
+        return "case_history"
+    if kind == "content" and _PROPOSAL_START.match(lines[0]):
+        return "proposal"
+    return kind
+
+
+def _is_heading_line(line: str) -> bool:
+    return bool(len(line) <= 140 and (_section_match(line) or _PAATEGNING.match(line)))
+
+
+def _title_continuation(lines: list[tuple[int, int, str]], i: int, *, max_lines: int = 3) -> tuple[list[str], int]:
+    """Lines after an item heading that continue its title: accepted only when the case number
+    or the first section heading follows them. Returns (lines, index after them)."""
+    found: list[str] = []
+    j = i
+    while j < len(lines):
+        _, _, line = lines[j]
+        if not line or _FURNITURE.match(line):
+            j += 1
+            continue
+        if _CASE_META.match(line) or _is_heading_line(line):
+            return found, j
+        title_like = (len(line) <= 150 and not _ITEM.match(line) and not _NAVIGATION.match(line)
+                      and not (line.endswith(".") and len(line) > 25))
+        if not title_like or len(found) == max_lines:
+            return [], i
+        found.append(line)
+        j += 1
+    return [], i
+
+
+def _opens_item(lines: list[tuple[int, int, str]], i: int, *, window: int = 4) -> bool:
+    """True when a section heading or case number follows within ``window`` lines, before another item:
+    a real agenda item, not a table-of-contents entry."""
+    seen = 0
+    for _, _, line in lines[i:]:
+        if not line or _FURNITURE.match(line):
+            continue
+        if _CASE_META.match(line) or _is_heading_line(line):
+            return True
+        if _ITEM.match(line):
+            return False
+        if _is_prose(line):  # an item without headings, straight into its text
+            return True
+        seen += 1
+        if seen > window:
+            return False
+    return False
+
+
+def _is_prose(line: str) -> bool:
+    """A line of running text, not a (wrapped) title: long, or a sentence ending with a period."""
+    return len(line) > 100 or (len(line) > 30 and line.endswith(".") and " " in line)
+
+
 def _blocks(text: str, *, minutes: bool) -> list[dict[str, Any]]:
-    """Paragraph blocks with their agenda item and section, skipping furniture and headings."""
+    """Paragraph blocks with their agenda item, section and section kind, skipping furniture and headings."""
+    lines = list(_lines(text))
     blocks: list[dict[str, Any]] = []
     item: str | None = None
     item_no: int | None = None
     first_no: int | None = None
     item_bodies: list[int] = []
     section: str | None = None
+    kind = "content"
     current: dict[str, Any] | None = None
     in_list = False
+    in_toc = False
 
     def close() -> None:
         nonlocal current
         if current is not None:
+            current["kind"] = _block_kind(text[current["start"]:current["end"]], kind=current["kind"], item=current["item"],
+                                          minutes=minutes)
             blocks.append(current)
             if item_bodies:
                 item_bodies[-1] += current["end"] - current["start"]
         current = None
 
-    for start, end, line in _lines(text):
+    def extend(start: int, end: int) -> None:
+        nonlocal current
+        if current is None:
+            current = {"start": start, "end": end, "item": item, "section": section, "kind": kind}
+        else:
+            current["end"] = end
+
+    i = 0
+    while i < len(lines):
+        start, end, line = lines[i]
+        i += 1
         if not line or _FURNITURE.match(line):
-            close()
+            if not in_toc:
+                close()
             in_list = False
             continue
         if minutes:
@@ -194,6 +346,15 @@ def _blocks(text: str, *, minutes: bool) -> list[dict[str, Any]]:
                 title = (m["ptitle"] if m["p"] else m["title"]).strip()
                 is_punkt = m["p"] is not None
                 heading_like = is_punkt or (title[:1].isupper() and not title.endswith((".", ",", ";")) and not in_list)
+                if in_toc:
+                    if heading_like and _opens_item(lines, i):  # the first real item ends the table of contents
+                        in_toc = False
+                        close()
+                        first_no = item_no = None
+                        item_bodies.clear()
+                    else:
+                        extend(start, end)
+                        continue
                 toc_restart = first_no is not None and n == first_no and all(b < 20 for b in item_bodies)
                 in_sequence = item_no is None or n == item_no + 1 or toc_restart
                 if heading_like and (in_sequence or is_punkt):
@@ -201,27 +362,40 @@ def _blocks(text: str, *, minutes: bool) -> list[dict[str, Any]]:
                     first_no = n if first_no is None or toc_restart else first_no
                     if toc_restart:
                         item_bodies.clear()
-                    item, item_no, section = line, n, None
+                    more, i = _title_continuation(lines, i)
+                    item, item_no, section, kind = " ".join([line, *more]), n, None, "content"
                     item_bodies.append(0)
                     in_list = False
                     continue
+            if in_toc:
+                if not _is_heading_line(line) and not _is_prose(line):
+                    extend(start, end)
+                    continue
+                in_toc = False
+                close()
+                section, kind = None, "content"
             if item is not None and section is None and _CASE_META.match(line):
                 close()
                 continue
             in_list = bool(_BULLET.match(line))
-        s = _SECTION.match(line) if len(line) <= 140 else None
+        s = _section_match(line)
         if s and (minutes or s.group("qual") is None):
             close()
             section = _section_name(s)
+            kind = section_kind_of(section)
+            if kind == "toc" and minutes:
+                in_toc = True
+                extend(start, end)  # the heading itself is the start of the toc segment
+                continue
             rest = s.group("rest")
             if rest and rest.strip():
-                offset = start + s.start("rest")
-                current = {"start": offset, "end": end, "item": item, "section": section}
+                extend(start + s.start("rest"), end)
             continue
-        if current is None:
-            current = {"start": start, "end": end, "item": item, "section": section}
-        else:
-            current["end"] = end
+        if minutes and _PAATEGNING.match(line):
+            close()
+            section, kind = "Påtegning", "content"
+            continue
+        extend(start, end)
     close()
     return blocks
 
@@ -298,13 +472,18 @@ def _looks_like_heading(block: str) -> bool:
     return "\n" not in block and len(block) <= 80 and not _SENT_END.search(block)
 
 
+def looks_like_minutes(text: str) -> bool:
+    """Agenda items and section headings in the text: minutes, whatever the document says it is."""
+    heads = sum(1 for _, _, line in _lines(text[:50_000]) if _section_match(line) and len(line) < 100)
+    return heads >= 3 and sum(1 for _, _, ln in _lines(text[:50_000]) if _ITEM.match(ln)) >= 2
+
+
 def _is_minutes(doc: dict[str, Any], text: str) -> bool:
     if doc.get("doc_type") in MINUTES_TYPES:
         return True
     if doc.get("doc_type"):
         return False
-    heads = sum(1 for _, _, line in _lines(text[:50_000]) if _SECTION.match(line) and len(line) < 100)
-    return heads >= 3 and sum(1 for _, _, ln in _lines(text[:50_000]) if _ITEM.match(ln)) >= 2
+    return looks_like_minutes(text)
 
 
 def segment_document(doc: dict[str, Any], *, max_chars: int = 1500, min_chars: int = 20) -> list[dict[str, Any]]:
@@ -323,13 +502,14 @@ def segment_document(doc: dict[str, Any], *, max_chars: int = 1500, min_chars: i
     merged: list[dict[str, Any]] = []
     for span in spans:
         prev = merged[-1] if merged else None
-        same_group = prev is not None and (prev["item"], prev["section"]) == (span["item"], span["section"])
+        same_group = prev is not None and (prev["item"], prev["section"], prev["kind"]) == (span["item"], span["section"], span["kind"])
         fits = prev is not None and span["end"] - prev["start"] <= max_chars
         tiny = prev is not None and (prev["end"] - prev["start"] < min_chars or span["end"] - span["start"] < min_chars)
         heading = prev is not None and not minutes and _looks_like_heading(text[prev["start"]:prev["end"]])
         if same_group and fits and (tiny or minutes or heading):
             prev["end"] = span["end"]
-        elif fits and (heading or prev["end"] - prev["start"] < min_chars) and prev["section"] is None and prev["item"] == span["item"]:
+        elif (fits and (heading or prev["end"] - prev["start"] < min_chars) and prev["section"] is None
+              and prev["item"] == span["item"] and prev["kind"] == span["kind"]):
             # a tiny or heading-like unlabelled block (a title) joins what follows it
             prev.update(end=span["end"], section=span["section"])
         else:
@@ -342,6 +522,7 @@ def segment_document(doc: dict[str, Any], *, max_chars: int = 1500, min_chars: i
             "doc_id": doc_id,
             "position": position,
             "section": span["section"],
+            "section_kind": span["kind"],
             "item": span["item"],
             "start": span["start"],
             "end": span["end"],

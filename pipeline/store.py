@@ -19,7 +19,7 @@ from pipeline.errors import StoreError
 DOCUMENT_COLUMNS = ("id", "content_hash", "file_hash", "text", "municipality", "date", "year", "doc_type", "title",
                     "committee", "url", "source_path", "inferred", "flags", "added_at")
 SEGMENT_COLUMNS = ("id", "doc_id", "position", "section", "item", "start", "end", "text",
-                   "municipality", "date", "year", "doc_type")
+                   "municipality", "date", "year", "doc_type", "section_kind")
 LABEL_COLUMNS = ("segment_id", "rung", "actors", "annotator", "source", "timestamp", "codebook_hash")
 PREDICTION_COLUMNS = ("run_id", "segment_id", "rung", "rung_label", "rung_proba", "actors", "evidence", "model", "vocab", "lang")
 _PREDICTION_TYPES = {"rung": "int32", "vocab": "bool_"}  # pyarrow types; the rest are strings
@@ -34,8 +34,9 @@ CREATE TABLE IF NOT EXISTS documents (
 CREATE TABLE IF NOT EXISTS segments (
     id VARCHAR PRIMARY KEY, doc_id VARCHAR NOT NULL, position INTEGER NOT NULL, section VARCHAR, item VARCHAR,
     start INTEGER, "end" INTEGER, text VARCHAR NOT NULL, municipality VARCHAR, date VARCHAR, year INTEGER,
-    doc_type VARCHAR
+    doc_type VARCHAR, section_kind VARCHAR
 );
+ALTER TABLE segments ADD COLUMN IF NOT EXISTS section_kind VARCHAR;  -- corpus files written before section kinds
 CREATE TABLE IF NOT EXISTS labels (
     segment_id VARCHAR NOT NULL, rung INTEGER NOT NULL, actors VARCHAR, annotator VARCHAR NOT NULL,
     source VARCHAR, timestamp VARCHAR, codebook_hash VARCHAR, PRIMARY KEY (segment_id, annotator)
@@ -76,8 +77,12 @@ class CorpusStore:
             self.con = duckdb.connect(str(self.path), read_only=read_only)
             if not read_only:
                 self.con.execute(SCHEMA)
+            stored = {r[0] for r in self.con.execute(
+                "SELECT column_name FROM information_schema.columns WHERE table_name = 'segments'").fetchall()}
         except duckdb.Error as e:
             raise StoreError(path=str(self.path), detail=f"cannot open ({e}); is another process writing to it?") from e
+        # a corpus file from before section kinds, opened read-only, lacks the column: its segments are content
+        self.segment_columns = tuple(c for c in SEGMENT_COLUMNS if c in stored or not stored)
 
     # -- lifecycle
     def close(self) -> None:
@@ -161,7 +166,7 @@ class CorpusStore:
 
     def iter_segments(self, *, batch_size: int = 2048, where: str | None = None, params: list | None = None) -> Iterator[list[dict[str, Any]]]:
         """Segments in batches, ordered by (doc_id, position); ``where`` is a SQL condition with ``?`` params."""
-        return self._iter("segments", SEGMENT_COLUMNS, batch_size=batch_size, where=where, params=params, order="doc_id, position")
+        return self._iter("segments", self.segment_columns, batch_size=batch_size, where=where, params=params, order="doc_id, position")
 
     def iter_documents(self, *, batch_size: int = 256, where: str | None = None, params: list | None = None) -> Iterator[list[dict[str, Any]]]:
         columns = tuple(c for c in DOCUMENT_COLUMNS if c != "added_at")
@@ -254,7 +259,8 @@ class CorpusStore:
             raise StoreError(path=str(self.path), detail="no finished run with predictions; store one with "
                              "`samskab classify --db DB --out FILE --to-store`, or serve a predictions file "
                              "(`samskab serve --predictions FILE`; after `make demo`: `samskab serve out/demo`)")
-        meta = ("municipality", "date", "year", "doc_type", "doc_id", "text")
+        meta = tuple(c for c in ("municipality", "date", "year", "doc_type", "doc_id", "text", "section_kind")
+                     if c in self.segment_columns)
         columns = self._prediction_columns()
         sql = (f"SELECT {', '.join('p.' + c for c in columns)}, {', '.join('s.' + c for c in meta)} "
                "FROM predictions p LEFT JOIN segments s ON s.id = p.segment_id WHERE p.run_id = ? ORDER BY s.doc_id, s.position, p.segment_id")
@@ -327,7 +333,7 @@ class CorpusStore:
             raise StoreError(path=str(self.path), detail=f"cannot export {what!r}; choose documents or segments")
         out = Path(out)
         if table_format(out) == "parquet":  # typed columns straight from DuckDB
-            columns = SEGMENT_COLUMNS if what == "segments" else tuple(c for c in DOCUMENT_COLUMNS if c != "added_at")
+            columns = self.segment_columns if what == "segments" else tuple(c for c in DOCUMENT_COLUMNS if c != "added_at")
             order = "doc_id, position" if what == "segments" else "id"
             with atomic_path(out) as tmp:
                 self.con.execute(f"COPY (SELECT {', '.join(map(_quote, columns))} FROM {what} ORDER BY {order}) "

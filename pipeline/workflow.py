@@ -23,6 +23,7 @@ class PipelineResult:
     counts: dict[str, int] = field(default_factory=dict)
     estimator: str = ""
     summary: Any = None  # DataFrame: one row per municipality and period
+    trend: Any = None  # the pipeline.trends.TrendResult behind summary, plots and report
 
 
 def run_pipeline(inputs: list[str | Path], *, out_dir: Path, manifest: Path | None = None, model_dir: Path | None = None,
@@ -33,13 +34,13 @@ def run_pipeline(inputs: list[str | Path], *, out_dir: Path, manifest: Path | No
     """
     from pipeline.classify import aggregate_documents, classify
     from pipeline.config import load_config
-    from pipeline.ingest import ingest
+    from pipeline.ingest import find_manifests, ingest
     from pipeline.io import read_records, write_records
     from pipeline.models import DEFAULT_MODEL_DIR
     from pipeline.plots import write_plots
     from pipeline.report import build_report
     from pipeline.store import CorpusStore
-    from pipeline.trends import trend_table, write_table
+    from pipeline.trends import TrendOptions, compute_trends, write_table
 
     say = on_event or (lambda stage, message: None)
     cfg = load_config()
@@ -48,16 +49,25 @@ def run_pipeline(inputs: list[str | Path], *, out_dir: Path, manifest: Path | No
     model_dir = Path(model_dir) if model_dir else DEFAULT_MODEL_DIR
     store_path = out_dir / "corpus.duckdb"
 
-    # 1. ingest documents (and segment them) into the corpus store
+    # 1. ingest documents (and segment them) into the corpus store; a manifest.csv among the inputs is used
     failed = []
+    undated = 0
+    for found in find_manifests(inputs, manifest=manifest):
+        say("ingest", f"using {found} as the manifest (metadata per file)")
     with CorpusStore(store_path) as store:
         for res in ingest(inputs, store=store, manifest=manifest, workers=workers,
                           max_chars=cfg.segment.max_chars, min_chars=cfg.segment.min_chars):
+            undated += res.undated
+            for warning in res.warnings[:3]:
+                say("ingest", f"warning {warning}")
             if res.status == "failed":
                 failed.append(f"{res.path}: {res.error}")
                 say("ingest", f"failed {res.error}")
         n_docs, n_segs = store.count_documents(), store.count_segments()
     say("ingest", f"{n_docs} documents, {n_segs} segments in {store_path}")
+    if undated:
+        say("ingest", f"warning {undated} document(s) have no date or year and are left out of the trends; "
+                      "add a date column to manifest.csv or a year to the file names")
 
     # 2. classify every segment (one record per segment, with evidence)
     segments = out_dir / "predictions.jsonl"
@@ -72,17 +82,15 @@ def run_pipeline(inputs: list[str | Path], *, out_dir: Path, manifest: Path | No
                                                  evidence_k=cfg.classify.evidence_k))
     say("classify", f"document predictions -> {documents}")
 
-    # 4. trend table per municipality x period, with intervals
-    table = trend_table(records, by=("municipality",), period=period, heldout=model_dir, threshold=cfg.trends.threshold,
-                        min_support=cfg.trends.min_support, bootstrap=cfg.trends.bootstrap, seed=cfg.trends.seed)
+    # 4. trend table per municipality x period, with intervals: computed once, used by the plots and the report
+    trend = compute_trends(records, TrendOptions.from_config(cfg, by=("municipality",), period=period), model_dir=model_dir)
+    table = trend.table
     trends = write_table(table, out_dir / "trends.csv")
-    say("trends", f"{len(table)} rows (estimator {table.attrs.get('estimator')}) -> {trends}")
+    say("trends", f"{len(table)} rows (estimator {trend.estimator}) -> {trends}")
 
     # 5. plots and the self-contained HTML report
     plots = write_plots(table, out_dir=out_dir / "plots")
-    report = build_report(records, out=out_dir / "report.html", model_dir=model_dir, period=period,
-                          threshold=cfg.trends.threshold, min_support=cfg.trends.min_support,
-                          bootstrap=cfg.trends.bootstrap, seed=cfg.trends.seed)
+    report = build_report(records, out=out_dir / "report.html", model_dir=model_dir, trends=trend)
     say("report", f"{len(plots)} plots, report -> {report}")
     return PipelineResult(out_dir, store_path, segments, documents, trends, plots, report, failed,
-                          {"documents": n_docs, "segments": n_segs}, str(table.attrs.get("estimator", "")), table)
+                          {"documents": n_docs, "segments": n_segs, "undated": undated}, trend.estimator, table, trend)

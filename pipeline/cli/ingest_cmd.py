@@ -18,7 +18,7 @@ corpus_app = typer.Typer(help="Look into a corpus file: export documents/segment
 def ingest_cli(
     paths: list[str] = typer.Argument(..., help="Files, folders (walked recursively) or quoted globs, e.g. [bold]data/raw/[/] 'referater/**/*.pdf' notes.txt table.parquet"),
     db: Path = typer.Option(Path("corpus.duckdb"), "--db", help="Corpus file to create or add to, e.g. --db corpus.duckdb"),
-    manifest: Path | None = typer.Option(None, "--manifest", help="CSV with columns path,municipality,date,doc_type,title,url,committee; paths relative to the CSV. Given fields beat inferred ones."),
+    manifest: Path | None = typer.Option(None, "--manifest", help="CSV with columns path,municipality,date,doc_type,title,url,committee; paths relative to the CSV. Given fields beat inferred ones. A manifest.csv inside an input folder is used without this option."),
     workers: int = typer.Option(1, "--workers", min=1, help="Processes that extract text in parallel, e.g. --workers 4 (the store is written by one process)."),
     text_column: str = typer.Option("text", "--text-column", help="Column holding the text in CSV/JSONL/Parquet/dataset inputs, e.g. --text-column body"),
     config: Path | None = typer.Option(None, "--config", help="Pipeline config (segment.max_chars, segment.min_chars); default configs/default.yaml"),
@@ -34,15 +34,19 @@ def ingest_cli(
     import logging
 
     from pipeline.config import load_config
-    from pipeline.ingest import discover, ingest
+    from pipeline.ingest import discover, find_manifests, ingest
     from pipeline.store import CorpusStore
 
     logging.getLogger("pypdf").setLevel(logging.ERROR)  # pypdf warns about every odd PDF; our one line suffices
     cfg = load_config(config)
-    total = len(discover(paths))
+    manifests = find_manifests(paths, manifest=manifest)
+    skip = {m.resolve() for m in manifests if m.exists()}
+    total = sum(1 for p in discover(paths) if not (p.exists() and p.resolve() in skip))
     counts = {"added": 0, "skipped": 0, "failed": 0}
-    n_docs = n_segments = 0
+    n_docs = n_segments = undated = 0
     _ui.phase(f"Ingesting {total} input(s) into {db}")
+    for found in manifests:
+        _ui.good(f"using {found} as the manifest (metadata per file)")
     with CorpusStore(db) as store, _ui.progress() as bar:
         task = bar.add_task("reading", total=total)
         for result in ingest(paths, store=store, manifest=manifest, workers=workers, text_column=text_column,
@@ -50,6 +54,7 @@ def ingest_cli(
             counts[result.status] += 1
             n_docs += result.documents
             n_segments += result.segments
+            undated += result.undated
             for warning in result.warnings[:3]:
                 _ui.warn(warning)
             if result.status == "failed":
@@ -59,6 +64,9 @@ def ingest_cli(
     summary = (f"{counts['added']} file(s) added ({n_docs} documents, {n_segments} segments), "
                f"{counts['skipped']} skipped (already stored), {counts['failed']} failed. "
                f"{db} now holds {stored_docs} documents, {stored_segments} segments.")
+    if undated:
+        _ui.warn(f"{undated} document(s) have no date or year and will be left out of trends; "
+                 "add a date column to manifest.csv or a year to the file names")
     if counts["failed"]:
         _ui.fail(summary)
         raise typer.Exit(1)

@@ -134,6 +134,36 @@ def import_cmd(
     _ui.table("Imported rung distribution", ["rung", "labels"], [[k, counts[k]] for k in range(5)])
 
 
+@label_app.command("sample")
+@_ui.handle_errors
+def sample_cmd(
+    input: Path = typer.Argument(None, help="Segments or predictions (JSONL/CSV/Parquet), or use --db."),
+    out: Path = typer.Option(..., "--out", "-o", help="Sample file (.jsonl/.csv) for `label export` (as INPUT or --ids)."),
+    db: Path = typer.Option(None, "--db", help="Take the segments from a corpus store."),
+    n: int = typer.Option(200, "-n", "--n", min=1, help="How many segments to draw (see README: How many labels do I need?)."),
+    seed: int = typer.Option(13, "--seed", help="Random seed (recorded in the sample)."),
+    stratify: str = typer.Option(None, "--stratify", help="Field to stratify on, e.g. municipality: equal labels per stratum, weights recorded."),
+) -> None:
+    """A random sample of the corpus to label, so `samskab trends --calibration` can correct the model's counts.
+
+    Examples:
+      samskab label sample --db corpus.duckdb -n 200 --out sample.jsonl
+      samskab label sample predictions.jsonl -n 300 --stratify municipality --out sample.jsonl
+      then: samskab label export sample.jsonl --format csv --out to_label.csv, label it,
+            samskab label import to_label.csv --format csv --out labels.jsonl,
+            samskab trends predictions.jsonl --calibration labels.jsonl --sample sample.jsonl
+    """
+    from pipeline.labelling.sample import sample_for_labelling
+
+    summary = sample_for_labelling(input, out, db=db, n=n, seed=seed, stratify=stratify)
+    _ui.good(f"{summary.drawn} of {summary.population} segments drawn (seed {seed}) -> {out}")
+    for why, count in summary.left_out.items():
+        _ui.warn(f"{count} {why.replace('_', '-')} segments are not counted by the trends and were not drawn")
+    if stratify:
+        rows = [[k, big_n, small_n, f"{big_n / small_n:.1f}" if small_n else "-"] for k, (big_n, small_n) in summary.per_stratum.items()]
+        _ui.table(f"Sample per {stratify}", [stratify, "segments", "drawn", "weight"], rows[:30])
+
+
 @label_app.command("queue")
 @_ui.handle_errors
 def queue_cmd(

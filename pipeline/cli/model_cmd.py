@@ -39,6 +39,8 @@ def train_cmd(
     cv: bool = typer.Option(False, "--cv", help="Also run 5-fold CV grouped by municipality and by genre."),
     config: Path = typer.Option(None, "--config", help="Pipeline config (default configs/default.yaml)."),
     set_: list[str] = typer.Option(None, "--set", help="Override a config value, e.g. --set model.C=2.0 (repeatable)."),
+    real: list[str] = typer.Option(None, "--real", help="NAME=PATH of a labelled real-text set kept outside the repository; "
+                                   "scored with intervals and put first in the model card (repeatable; never trained on)."),
 ) -> None:
     """Train a classifier and write a model folder with its model card.
 
@@ -56,11 +58,17 @@ def train_cmd(
     records = load_labels(data)
     dev_records = load_labels(dev) if dev else None
     test_records = load_labels(test) if test else None
+    real_sets, real_sources = {}, {}
+    for spec in real or []:
+        set_name, sep, path = spec.partition("=")
+        if not sep or not set_name or not path:
+            raise typer.BadParameter(f"--real expects NAME=PATH, got {spec!r}")
+        real_sets[set_name], real_sources[set_name] = load_labels(Path(path)), f"{Path(path).name} (kept outside the repository)"
     with _ui.progress() as progress:
         task = progress.add_task("training", total=100)
         manifest = train(records, out=out, config=cfg.model, dev=dev_records, test=test_records, do_search=search, cv=cv,
                          data_files={k: str(v) for k, v in (("train", data), ("dev", dev), ("test", test)) if v},
-                         progress=_progress_fn(progress, task))
+                         progress=_progress_fn(progress, task), real=real_sets, real_sources=real_sources)
     _ui.good(f"trained on {manifest['n_train']} segments in {manifest['train_seconds']} s; wrote {out}")
     rows = [[split, s["rung_accuracy"], s["rung_macro_f1"], s["rung_mae"], s["actors_micro_f1"]]
             for split, s in manifest["metrics"].items() if isinstance(s, dict) and "rung_macro_f1" in s]

@@ -19,7 +19,7 @@ def register(app: typer.Typer) -> None:
 def run_cmd(
     inputs: list[Path] = typer.Argument(..., help="Files or folders of documents (PDF, HTML, DOCX, TXT, JSONL/CSV/Parquet tables)."),
     out: Path = typer.Option(Path("out/run"), "--out", "-o", help="Output folder (corpus, predictions, trends, plots, report)."),
-    manifest: Path = typer.Option(None, "--manifest", help="CSV with path,municipality,date,doc_type,title,url,committee."),
+    manifest: Path = typer.Option(None, "--manifest", help="CSV with path,municipality,date,doc_type,title,url,committee; a manifest.csv inside an input folder is used without this option."),
     model: Path = typer.Option(None, "--model", help="Model folder (default models/default)."),
     period: str = typer.Option("year", "--period", help="year, quarter or term (valgperiode)."),
     workers: int = typer.Option(1, "--workers", "-w", help="Processes for document extraction."),
@@ -36,7 +36,7 @@ def run_cmd(
     ensure_default_model(model)
     _ui.phase(f"Running the pipeline on {', '.join(map(str, inputs))}")
     result = run_pipeline(inputs, out_dir=out, manifest=manifest, model_dir=model, period=period, workers=workers,
-                          on_event=lambda stage, msg: (_ui.warn if msg.startswith("failed") else _ui.good)(f"{stage}: {msg}"))
+                          on_event=lambda stage, msg: (_ui.warn if msg.startswith(("failed", "warning")) else _ui.good)(f"{stage}: {msg}"))
     table = result.summary
     rows = []
     empty = 0

@@ -16,16 +16,18 @@ DEFAULT_MODEL = Path("models/default")
 
 _PRED_HELP = "Predictions table from `samskab classify` (.jsonl, .csv or .parquet). Leave out with --db."
 _DB_HELP = "Read the predictions from the corpus store instead of a file."
+_ESTIMATOR_HELP = ("auto | cc | pcc | acc | pacc | ppi. auto: with --calibration ppi in cells with enough labels and pacc "
+                   "with the corpus-wide calibration rates elsewhere; without, the lowest error on the model's held-out set.")
+_CALIBRATION_HELP = ("Labelled sample of this corpus (id, rung; .jsonl/.csv/.parquet, e.g. from `samskab label sample` + "
+                     "export/import): corrects the counts and widens the intervals by the error that remains.")
 _MODEL_HELP = "Model folder whose heldout_predictions.jsonl feeds acc/pacc/auto (and whose metrics.json / MODEL_CARD.md the report shows)."
 
 
-def _settings(period: str | None, threshold: float | None, bootstrap: int | None, seed: int | None, overrides: list[str] | None):
+def _options(overrides: list[str] | None, **given):  # noqa: ANN202 - a TrendOptions
     from pipeline.config import load_config
+    from pipeline.trends import TrendOptions
 
-    cfg = load_config(overrides=overrides).trends
-    return dict(period=period or cfg.period, threshold=cfg.threshold if threshold is None else threshold,
-                bootstrap=cfg.bootstrap if bootstrap is None else bootstrap, seed=cfg.seed if seed is None else seed,
-                min_support=cfg.min_support)
+    return TrendOptions.from_config(load_config(overrides=overrides), **given)
 
 
 def _model_dir(model: Path | None) -> Path | None:
@@ -38,6 +40,15 @@ def _model_dir(model: Path | None) -> Path | None:
     return DEFAULT_MODEL if DEFAULT_MODEL.is_dir() else None
 
 
+def _ci(row, field: str, *, pct: bool = False) -> str:  # noqa: ANN001 - a table row
+    import math
+
+    def fmt(v: float) -> str:
+        return "-" if v is None or (isinstance(v, float) and math.isnan(v)) else (f"{v:.1%}" if pct else f"{v:.2f}")
+
+    return f"{fmt(row[field])} [{fmt(row[field + '_lo'])}, {fmt(row[field + '_hi'])}]"
+
+
 def register(app: typer.Typer) -> None:
     @app.command("trends")
     @handle_errors
@@ -47,9 +58,12 @@ def register(app: typer.Typer) -> None:
         by: str = typer.Option("municipality", "--by", help="Comma-separated grouping fields, e.g. municipality,doc_type or municipality,committee."),
         period: str = typer.Option(None, "--period", help="year | quarter | term (election terms 2006-2009 ... 2022-2025). Default: config trends.period."),
         unit: str = typer.Option("segment", "--unit", help="segment | document (a document counts at the highest rung any of its segments reaches)."),
-        estimator: str = typer.Option("auto", "--estimator", help="auto | cc | pcc | acc | pacc. auto picks the lowest held-out error."),
+        estimator: str = typer.Option("auto", "--estimator", help=_ESTIMATOR_HELP),
+        calibration: Path = typer.Option(None, "--calibration", help=_CALIBRATION_HELP),
+        sample: Path = typer.Option(None, "--sample", help="The `samskab label sample` file the labels came from: its weights correct for a stratified sample."),
         model: Path = typer.Option(None, "--model", help=_MODEL_HELP + " Default: models/default when present."),
         municipality: list[str] = typer.Option(None, "--municipality", "-m", help="Only these municipalities (repeatable)."),
+        all_languages: bool = typer.Option(False, "--all-languages", help="Count segments in every language (default: Danish and too-short-to-tell only)."),
         out: Path = typer.Option(None, "--out", "-o", help="Write the table: .csv, .parquet or .xlsx (the estimator choice goes to OUT.json / an 'about' sheet)."),
         plots: Path = typer.Option(None, "--plots", help="Folder for PNG charts (a line chart per group, heat map, stacked bars)."),
         threshold: float = typer.Option(None, "--threshold", help="Top-probability threshold for classify-and-count. Default: config."),
@@ -66,19 +80,27 @@ def register(app: typer.Typer) -> None:
           samskab trends predictions.parquet --period term --unit document -m Aarhus -m Køge --plots plots/
 
           samskab trends --db corpus.duckdb --by municipality,doc_type --estimator pacc --model models/default --out trends.xlsx
+
+          samskab trends predictions.jsonl --calibration labels.jsonl --out trends.csv
         """
         from pipeline.cli import _ui
-        from pipeline.trends import load_predictions, trend_table, write_table
+        from pipeline.trends import compute_trends, load_predictions, write_table
 
-        settings = _settings(period, threshold, bootstrap, seed, overrides)
+        options = _options(overrides, by=by, unit=unit, estimator=estimator, period=period, threshold=threshold,
+                           bootstrap=bootstrap, seed=seed, **({"languages": None} if all_languages else {}))
         _ui.phase("Reading predictions")
         records = load_predictions(predictions, db=db)
         _ui.phase(f"Estimating trends ({len(records)} segments)")
-        table = trend_table(records, by=by, unit=unit, estimator=estimator, heldout=_model_dir(model),
-                            municipalities=municipality or None, **settings)
-        for w in table.attrs["warnings"]:
+        result = compute_trends(records, options, model_dir=_model_dir(model), calibration=calibration,
+                                calibration_weights=sample, municipalities=municipality or None)
+        table = result.table
+        for w in result.warnings:
             _ui.warn(w)
-        _ui.good(f"estimator {table.attrs['estimator']}: {table.attrs['estimator_reason']}")
+        _ui.good(f"estimator {result.estimator}: {result.estimator_reason}")
+        _ui.good(f"error rates from: {result.error_source}")
+        left = ", ".join(f"{n} {why.replace('_', '-')}" for why, n in result.left_out.items() if n)
+        if left:
+            _ui.good(f"left out: {left}")
         if out is not None:
             write_table(table, out)
             _ui.good(f"wrote {len(table)} rows to {out}")
@@ -87,13 +109,12 @@ def register(app: typer.Typer) -> None:
 
             paths = write_plots(table, out_dir=plots, groups=municipality or None)
             _ui.good(f"wrote {len(paths)} charts to {plots}")
-        cols = list(table.attrs["by"])
-        filled = table[table["n_documents"] > 0].sort_values("period_start").groupby(cols, sort=True).tail(1) if cols else table[table["n_documents"] > 0].tail(1)
+        cols = list(options.by)
         rows = [[" / ".join(str(r[c]) for c in cols) or "Hele landet", r["period"], int(r["n_documents"]),
-                 float(r["share_ge3"]), float(r["mean_rung"])] for _, r in filled.head(40).iterrows()]
-        _ui.table("Latest period per group", ["group", "period", "n", "share >= 3", "mean rung"], rows)
-        if len(filled) > 40:
-            _ui.warn(f"{len(filled) - 40} more groups not shown; see --out")
+                 _ci(r, "share_ge3", pct=True), _ci(r, "mean_rung")] for _, r in result.latest.head(40).iterrows()]
+        _ui.table("Latest period per group", ["group", "period", "n", "share >= 3 (95% CI)", "mean rung (95% CI)"], rows)
+        if len(result.latest) > 40:
+            _ui.warn(f"{len(result.latest) - 40} more groups not shown; see --out")
 
     @app.command("report")
     @handle_errors
@@ -105,7 +126,8 @@ def register(app: typer.Typer) -> None:
         by: str = typer.Option("municipality", "--by", help="Comma-separated grouping fields."),
         period: str = typer.Option(None, "--period", help="year | quarter | term. Default: config trends.period."),
         unit: str = typer.Option("segment", "--unit", help="segment | document."),
-        estimator: str = typer.Option("auto", "--estimator", help="auto | cc | pcc | acc | pacc."),
+        estimator: str = typer.Option("auto", "--estimator", help=_ESTIMATOR_HELP),
+        calibration: Path = typer.Option(None, "--calibration", help=_CALIBRATION_HELP),
         municipality: list[str] = typer.Option(None, "--municipality", "-m", help="Only these municipalities (repeatable)."),
         bootstrap: int = typer.Option(None, "--bootstrap", help="Bootstrap rounds (0 = none). Default: config."),
         overrides: list[str] = typer.Option(None, "--set", help="Config override, e.g. --set trends.threshold=0.6."),
@@ -122,10 +144,10 @@ def register(app: typer.Typer) -> None:
         from pipeline.report import build_report
         from pipeline.trends import load_predictions
 
-        settings = _settings(period, None, bootstrap, None, overrides)
+        options = _options(overrides, by=by, unit=unit, estimator=estimator, period=period, bootstrap=bootstrap)
         _ui.phase("Reading predictions")
         records = load_predictions(predictions, db=db)
         _ui.phase(f"Building the report ({len(records)} segments)")
-        path = build_report(records, out=out, model_dir=_model_dir(model), by=by, unit=unit, estimator=estimator,
-                            municipalities=municipality or None, **settings)
+        path = build_report(records, out=out, model_dir=_model_dir(model), options=options, calibration=calibration,
+                            municipalities=municipality or None)
         _ui.good(f"wrote {path}")

@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
 
 from pipeline.errors import EmptyDocumentError, InputFileError, SamskabError
+from pipeline.ingest.guards import check_not_binary
 from pipeline.ingest.metadata import complete_metadata, language_flags, load_manifest, parse_date, year_of
 from pipeline.ingest.municipalities import require_municipality
 from pipeline.ingest.readers import READERS, file_type, is_hf_dataset
@@ -25,7 +26,9 @@ from pipeline.io import sha256_file
 if TYPE_CHECKING:
     from pipeline.store import CorpusStore
 
-__all__ = ["IngestResult", "discover", "documents_from_paths", "ingest", "read_document"]
+__all__ = ["IngestResult", "discover", "documents_from_paths", "find_manifests", "ingest", "read_document"]
+
+MANIFEST_NAME = "manifest.csv"
 
 STREAMED_TYPES = ("table", "hf_dataset")  # many documents per file: read in the main process, row by row
 
@@ -40,6 +43,7 @@ class IngestResult:
     segments: int = 0
     error: str | None = None
     warnings: list[str] = field(default_factory=list)
+    undated: int = 0  # documents stored without a date or year: they cannot enter trends
 
 
 def _is_glob(text: str) -> bool:
@@ -92,6 +96,38 @@ def discover(paths_or_globs: Iterable[str | Path]) -> list[Path]:
             else:
                 add(path)
     return found
+
+
+def _is_manifest(path: Path) -> bool:
+    """A file named manifest.csv whose header has a 'path' column."""
+    if path.name.lower() != MANIFEST_NAME or not path.is_file():
+        return False
+    try:
+        with open(path, encoding="utf-8-sig", errors="replace") as fh:
+            header = fh.readline()
+    except OSError:
+        return False
+    return "path" in [c.strip().strip('"').lower() for c in header.split(",")]
+
+
+def find_manifests(paths_or_globs: Iterable[str | Path], *, manifest: Path | None = None) -> list[Path]:
+    """The manifests an ingest of ``paths_or_globs`` uses: ``manifest`` when given, then every
+    manifest.csv (with a 'path' column) among the inputs, e.g. beside the documents in a folder."""
+    found = [Path(manifest)] if manifest else []
+    seen = {p.resolve() for p in found if p.exists()}
+    for path in discover(paths_or_globs):
+        if _is_manifest(path) and path.resolve() not in seen:
+            seen.add(path.resolve())
+            found.append(path)
+    return found
+
+
+def _load_manifests(manifests: list[Path]) -> dict[str, dict[str, Any]]:
+    """Metadata per file from all manifests; the first manifest (the one given) wins a clash."""
+    meta_by_path: dict[str, dict[str, Any]] = {}
+    for path in reversed(manifests):
+        meta_by_path.update(load_manifest(path))
+    return meta_by_path
 
 
 def _check_readable(path: Path) -> None:
@@ -151,6 +187,8 @@ def iter_file_documents(path: Path, *, meta: dict[str, Any] | None = None, text_
     path = Path(path)
     _check_readable(path)
     kind = file_type(path)
+    if kind in ("text", "html") or (kind == "table" and path.suffix.lower() in (".csv", ".tsv", ".jsonl", ".ndjson", ".json")):
+        check_not_binary(path)
     streamed = kind in STREAMED_TYPES
     file_hash = None if streamed else sha256_file(path)
     produced = 0
@@ -172,8 +210,12 @@ def read_document(path: Path, *, meta: dict[str, Any] | None = None, text_column
 def documents_from_paths(paths: Iterable[str | Path], *, text_column: str = "text", manifest: Path | None = None,
                          on_error: Literal["raise", "skip"] = "raise") -> Iterator[dict[str, Any]]:
     """Documents of every file under ``paths`` without a store (e.g. classify a folder)."""
-    meta_by_path = load_manifest(manifest) if manifest else {}
+    manifests = find_manifests(paths, manifest=manifest)
+    meta_by_path = _load_manifests(manifests)
+    skip = {m.resolve() for m in manifests if m.exists()}
     for path in discover(paths):
+        if path.exists() and path.resolve() in skip:
+            continue
         meta = meta_by_path.get(str(path.resolve()))
         try:
             if meta and "error" in meta:
@@ -198,8 +240,15 @@ def _extract(path: Path, meta: dict[str, Any] | None, text_column: str, max_char
 
 
 def _store_file(path: Path, pairs: Iterable[tuple[dict, list[dict]]], store: CorpusStore | None) -> IngestResult:
-    added = seen = n_segments = 0
+    added = seen = n_segments = undated = 0
     warnings: list[str] = []
+
+    def undated_warning() -> None:
+        if undated:
+            what = "the document has" if seen == 1 else f"{undated} of {seen} documents have"
+            warnings.append(f"{path}: {what} no date (none in a manifest, the text or the file name); stored, but left out "
+                            "of trends. Give the date in manifest.csv (columns path,date) or put the year in the file name")
+
     try:
         for doc, segments in pairs:
             seen += 1
@@ -208,9 +257,12 @@ def _store_file(path: Path, pairs: Iterable[tuple[dict, list[dict]]], store: Cor
             if store is None or store.add_document(doc, segments):
                 added += 1
                 n_segments += len(segments)
+                undated += doc.get("date") in (None, "") and doc.get("year") in (None, "")
     except SamskabError as e:
-        return IngestResult(str(path), "failed", added, n_segments, str(e), warnings)
-    return IngestResult(str(path), "added" if added else "skipped", added, n_segments, None, warnings)
+        undated_warning()
+        return IngestResult(str(path), "failed", added, n_segments, str(e), warnings, undated)
+    undated_warning()
+    return IngestResult(str(path), "added" if added else "skipped", added, n_segments, None, warnings, undated)
 
 
 def _streamed_pairs(path: Path, meta: dict | None, text_column: str, max_chars: int, min_chars: int) -> Iterator[tuple[dict, list[dict]]]:
@@ -223,9 +275,11 @@ def _streamed_pairs(path: Path, meta: dict | None, text_column: str, max_chars: 
 def ingest(paths: Iterable[str | Path], *, store: CorpusStore | None, manifest: Path | None = None, workers: int = 1,
            text_column: str = "text", max_chars: int = 1500, min_chars: int = 20) -> Iterator[IngestResult]:
     """Ingest files into ``store``, yielding one ``IngestResult`` per input file as it finishes."""
-    # 1. metadata given by the user, and the files to read (the manifest itself is not a document)
-    meta_by_path = load_manifest(manifest) if manifest else {}
-    skip = {Path(manifest).resolve()} if manifest else set()
+    # 1. metadata given by the user (--manifest, or a manifest.csv among the inputs), and the files
+    #    to read (a manifest itself is not a document)
+    manifests = find_manifests(paths, manifest=manifest)
+    meta_by_path = _load_manifests(manifests)
+    skip = {m.resolve() for m in manifests if m.exists()}
     files = [p for p in discover(paths) if not (p.exists() and p.resolve() in skip)]
 
     # 2. per file: manifest errors and already-stored files are settled without reading

@@ -49,8 +49,9 @@ _DOC_TYPE_CUES: tuple[tuple[str, re.Pattern[str]], ...] = (
     ("politik_strategi", re.compile(r"\b[\wæøå-]*(?:politik|strategi)\b", re.I)),
     ("nyhed", re.compile(r"\bnyhed(?:er)?\b|\bpressemeddelelse\b", re.I)),
 )
+_COMMITTEE_LABEL = re.compile(r"(?im)^\s*(?:Udvalg|Mødeforum|Forum)\s*:\s*([A-ZÆØÅ§][^\n]{2,80}?)\s*$")
 _COMMITTEE = re.compile(
-    r"\b(Byrådet|Kommunalbestyrelsen|Borgerrepræsentationen|Regionsrådet|"
+    r"\b((?:[A-ZÆØÅ][\wæøå-]+\s+)?Byråd\b|Byrådet|Kommunalbestyrelsen|Borgerrepræsentationen|Regionsrådet|"
     r"[A-ZÆØÅ][\wæøå]*(?:-\s+og\s+[A-ZÆØÅ]?[\wæøå]+)?udvalget|Lokaludvalg[\wæøå ]{0,30}|§\s*17,\s*stk\.\s*4-udvalg[\wæøå]*)"
 )
 
@@ -109,8 +110,11 @@ def infer_doc_type(text: str, *, title: str | None = None, path: str | Path | No
 
 
 def infer_committee(text: str, *, head: int = 1500) -> str | None:
-    match = _COMMITTEE.search(text[:head])
-    return match.group(1).strip() if match else None
+    """The meeting body: a labelled line ('Udvalg: Teknisk Udvalg') or a body name, whichever comes first."""
+    found = [m for m in (_COMMITTEE_LABEL.search(text[:head]), _COMMITTEE.search(text[:head])) if m]
+    if not found:
+        return None
+    return min(found, key=lambda m: m.start()).group(1).strip()
 
 
 def infer_title(text: str) -> str | None:
@@ -133,6 +137,24 @@ def language_flags(text: str, *, sample: int = 6000, min_tokens: int = 20) -> li
 
     foreign = (score(_EN) > score(_DA_VS_EN), score(_SV) > score(_DA_VS_SV), score(_NO) > score(_DA_VS_NO))
     return ["non_danish"] if any(foreign) else []
+
+
+_YEAR_IN_NAME = re.compile(r"(?<!\d)(19[5-9]\d|20\d\d)(?!\d)")
+
+
+def date_from_path(path: str | Path) -> str | None:
+    """A full date in the file name ('referat_2024-03-12.pdf', 'byraad 12.03.2024.pdf')."""
+    return parse_date(Path(path).stem.replace("_", " "))
+
+
+def year_from_path(path: str | Path) -> int | None:
+    """A year in the file name, else in its folder's name ('holbaek_2024_referat.pdf' -> 2024)."""
+    path = Path(path)
+    for name in (path.stem, path.parent.name):
+        match = _YEAR_IN_NAME.search(name)
+        if match:
+            return int(match.group(1))
+    return None
 
 
 def year_of(date: str | None) -> int | None:
@@ -193,11 +215,11 @@ def complete_metadata(doc: dict[str, Any], *, path: str | Path | None = None, ra
 
     if doc.get("municipality") in (None, ""):
         fill("municipality", (find_municipality_in_path(path) if path else None) or find_municipality_in_text(raw_text or text))
-    fill("date", infer_date(text))
+    fill("date", infer_date(text) or (date_from_path(path) if path else None))
     fill("doc_type", infer_doc_type(text, title=doc.get("title"), path=path))
     fill("committee", infer_committee(text))
     fill("title", infer_title(text))
     if doc.get("year") in (None, ""):
-        fill("year", year_of(doc.get("date")))
+        fill("year", year_of(doc.get("date")) or (year_from_path(path) if path else None))  # nothing better: the file name
     doc["inferred"] = inferred
     return doc

@@ -78,24 +78,139 @@ def _html_fallback(html: str) -> str:
     return "\n".join(blocks)
 
 
+_BLOCK_TAGS = frozenset(
+    "address article aside blockquote body dd details div dl dt fieldset figcaption figure footer form h1 h2 h3 h4 h5 h6 "
+    "header hr li main nav ol p pre section summary table tbody td tfoot th thead tr ul caption br".split()
+)
+_DROP_XPATH = ("//script|//style|//noscript|//template|//nav|//form|//footer|//aside|//svg|//iframe|//select|"
+               "//body/header|//*[contains(translate(@class, 'COKIE', 'cokie'), 'cookie')]|"
+               "//*[contains(translate(@id, 'COKIE', 'cokie'), 'cookie')]|//*[contains(@class, 'consent')]")
+_ITEM_NUMBER_CELL = re.compile(r"^(?:Punkt\s*)?(\d{1,3})\.?$", re.IGNORECASE)
+
+
+def _squash(text: str | None) -> str:
+    return " ".join((text or "").split())
+
+
+def html_blocks(html: str) -> list[str]:
+    """The page's own blocks in reading order, one line each: headings, paragraphs, list items,
+    a table row as one line (an item number cell and a title cell give '5. Title'), a definition
+    list pair as 'term: definition'. Scripts, site header, menus, forms, footers and cookie
+    banners are dropped; page tools stay (the segmenter marks them as navigation)."""
+    import lxml.html
+
+    tree = lxml.html.fromstring(html)
+    for bad in tree.xpath(_DROP_XPATH):
+        if bad.getparent() is not None:
+            bad.drop_tree()
+    lines: list[str] = []
+    inline: list[str] = []
+
+    def flush() -> None:
+        text = _squash(" ".join(inline))
+        if text:
+            lines.append(text)
+        inline.clear()
+
+    def row(tr: Any) -> None:
+        cells = [_squash(c.text_content()) for c in tr if isinstance(c.tag, str) and c.tag in ("td", "th")]
+        cells = [c for c in cells if c]
+        if not cells:
+            return
+        number = _ITEM_NUMBER_CELL.match(cells[0])
+        if number and len(cells) > 1:
+            lines.append(f"{number.group(1)}. {' '.join(cells[1:])}")
+        else:
+            lines.append(" | ".join(cells))
+
+    def definitions(dl: Any) -> None:
+        term = None
+        for child in dl:
+            if not isinstance(child.tag, str):
+                continue
+            text = _squash(child.text_content())
+            if child.tag == "dt":
+                if term:
+                    lines.append(term)
+                term = text
+            elif child.tag == "dd":
+                lines.append(f"{term}: {text}" if term else text)
+                term = None
+            else:
+                walk(child)
+        if term:
+            lines.append(term)
+
+    def walk(el: Any) -> None:
+        tag = el.tag if isinstance(el.tag, str) else None
+        if tag is None:  # comment or processing instruction
+            return
+        if tag == "tr":
+            flush()
+            row(el)
+            return
+        if tag == "dl":
+            flush()
+            definitions(el)
+            return
+        if tag not in _BLOCK_TAGS:
+            inline.append(el.text_content())
+            return
+        flush()
+        if el.text:
+            inline.append(el.text)
+        for child in el:
+            walk(child)
+            if child.tail:
+                inline.append(child.tail)
+        flush()
+
+    body = tree.find("body") if tree.tag != "body" else tree
+    walk(body if body is not None else tree)
+    flush()
+    # an item number in its own block ('<div class="nr">4</div><div class="titel">...</div>') joins its title
+    joined: list[str] = []
+    for line in lines:
+        number = _ITEM_NUMBER_CELL.match(joined[-1]) if joined else None
+        if number and not _ITEM_NUMBER_CELL.match(line):
+            joined[-1] = f"{number.group(1)}. {line}"
+        else:
+            joined.append(line)
+    return joined
+
+
 def read_html(path: Path, **_: Any) -> Iterator[RawDoc]:
-    """Main text (trafilatura) without navigation and footer; lxml text as fallback."""
+    """Web minutes by the page's own structure (items, titles, case numbers and sections survive);
+    other pages by their main text (trafilatura) without navigation and footer; lxml text as fallback."""
+    from pipeline.segment import looks_like_minutes
+
     html, _encoding, flags = decode_bytes(_read_bytes(path))
     if not html.strip():
         raise EmptyDocumentError(path=str(path), detail="the file is empty")
     import trafilatura
 
     try:
-        text = trafilatura.extract(html, include_comments=False, include_tables=True, favor_precision=True) or ""
         meta = trafilatura.extract_metadata(html, extensive=False)  # only dates the page states, no guessing
-    except Exception:  # noqa: BLE001 - trafilatura can fail on odd markup; lxml below still works
-        text, meta = "", None
-    if len(text.strip()) < 20:
+    except Exception:  # noqa: BLE001 - trafilatura can fail on odd markup
+        meta = None
+    try:
+        structured = "\n".join(html_blocks(html))
+    except Exception:  # noqa: BLE001 - lxml raises ParserError/ValueError on junk; the readers below decide
+        structured = ""
+    if looks_like_minutes(structured):
+        text = structured
+        flags.append("html_structure")
+    else:
         try:
-            text = _html_fallback(html)
-        except Exception as e:  # noqa: BLE001 - lxml raises ParserError/ValueError on junk
-            raise CorruptFileError(path=str(path), kind="HTML", detail=str(e)) from e
-        flags.append("html_fallback")
+            text = trafilatura.extract(html, include_comments=False, include_tables=True, favor_precision=True) or ""
+        except Exception:  # noqa: BLE001 - trafilatura can fail on odd markup; lxml below still works
+            text = ""
+        if len(text.strip()) < 20:
+            try:
+                text = _html_fallback(html)
+            except Exception as e:  # noqa: BLE001 - lxml raises ParserError/ValueError on junk
+                raise CorruptFileError(path=str(path), kind="HTML", detail=str(e)) from e
+            flags.append("html_fallback")
     text = re.sub(r"\n+", "\n\n", text)  # one line per paragraph -> blank-line paragraphs
     yield {"text": text, "title": getattr(meta, "title", None), "date": getattr(meta, "date", None),
            "url": getattr(meta, "url", None), "flags": flags}
@@ -110,6 +225,9 @@ def read_docx(path: Path, **_: Any) -> Iterator[RawDoc]:
     from docx.table import Table
     from docx.text.paragraph import Paragraph
 
+    from pipeline.ingest.guards import check_docx
+
+    check_docx(path)  # refuse bombs before python-docx builds millions of objects
     try:
         document = docx.Document(str(path))
     except (PackageNotFoundError, zipfile.BadZipFile, KeyError, ValueError) as e:

@@ -25,6 +25,7 @@ from pipeline.models.base import Backend, BatchOutput
 #: name -> "module:Class". Names are stable; heavy modules are imported on first use.
 BACKENDS: dict[str, str] = {
     "tfidf": "pipeline.models.tfidf:TfidfBackend",
+    "ladder": "pipeline.models.ladder:LadderBackend",
     "spacy": "pipeline.models.spacy_textcat:SpacyBackend",
     "transformer": "pipeline.models.transformer:TransformerBackend",
 }

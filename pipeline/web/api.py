@@ -32,10 +32,11 @@ def api_trends(municipality: str | None = Query(None, description="Municipality 
                period: Literal["year", "quarter", "term"] = "year", data: Any = Depends(require_corpus)) -> dict[str, Any]:
     """Rung shares, co-creation index and actors per period for one municipality, and the national figure."""
     names = [data.resolve(municipality)] if municipality and municipality.strip() else []
-    table, national = data.trends(names, period)
-    return {"municipality": names[0] if names else None, "period": period, "estimator": table.attrs.get("estimator"),
-            "estimator_reason": table.attrs.get("estimator_reason"), "warnings": list(table.attrs.get("warnings") or []),
-            "rows": trend_rows(table) if names else [], "national": trend_rows(national)}
+    trend = data.trends(names, period)
+    return {"municipality": names[0] if names else None, "period": period, "estimator": trend.estimator,
+            "estimator_reason": trend.estimator_reason, "error_source": trend.error_source, "warnings": list(trend.warnings),
+            "left_out": dict(trend.left_out), "rows": trend_rows(trend.table) if names else [],
+            "national": trend_rows(trend.national)}
 
 
 @router.get("/segments", response_model=SegmentPage, tags=["search"], summary="Search classified segments")

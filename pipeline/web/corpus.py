@@ -90,12 +90,14 @@ class Corpus:
 
     source = ""
 
-    def __init__(self, records: list[dict[str, Any]], *, heldout: Any = None) -> None:
+    def __init__(self, records: list[dict[str, Any]], *, model_dir: Path | None = None) -> None:
         from pipeline.config import load_config
+        from pipeline.trends import load_heldout
 
+        self.model_dir = model_dir
+        self.heldout = load_heldout(model_dir) if model_dir else None  # read once, not per trend
         self.records = records  # all of them: the trend computation counts what it leaves out, and why
         self.classified = [r for r in records if r.get("rung") is not None]  # noise segments are not classified
-        self.heldout = heldout
         self.settings = load_config().trends
         self._cache: dict[tuple, Any] = {}
         self._lock = threading.Lock()
@@ -144,30 +146,23 @@ class Corpus:
                        suggestions=[(s, municipality_url(s)) for s in suggestions])
 
     # -- trends
-    def trends(self, names: Sequence[str], period: str):  # noqa: ANN201 - (table, national) DataFrames
-        """Trend tables for these municipalities and the national figure, cached per request shape."""
+    def trends(self, names: Sequence[str], period: str):  # noqa: ANN201 - a pipeline.trends.TrendResult
+        """The trend for these municipalities and the national figure (``compute_trends``), cached per request shape."""
         key = (period, tuple(names))
         with self._lock:
             if key in self._cache:
                 return self._cache[key]
-        from pipeline.trends import trend_table
+        from pipeline.trends import TrendOptions, compute_trends
 
-        s = self.settings
-        options = dict(period=period, threshold=s.threshold, min_support=s.min_support, bootstrap=s.bootstrap, seed=s.seed,
-                       heldout=self.heldout)
+        options = TrendOptions.from_config(self.settings, period=period, by=("municipality",))
         try:
-            table = trend_table(self.classified, by=("municipality",), estimator="auto", municipalities=list(names), **options)
-            nat_key = ("national", period, table.attrs["estimator"])
-            with self._lock:
-                national = self._cache.get(nat_key)
-            if national is None:
-                national = trend_table(self.classified, by=(), estimator=table.attrs["estimator"], national=False, **options)
+            result = compute_trends(self.records, options, model_dir=self.model_dir, heldout=self.heldout,
+                                    municipalities=list(names))
         except DataError as e:
             raise WebError(422, f"Tendensen kan ikke beregnes: {e}", message_en=str(e)) from e
         with self._lock:
-            self._cache[nat_key] = national
-            self._cache[key] = (table, national)
-        return table, national
+            self._cache[key] = result
+        return result
 
     def quotes(self, name: str, *, k: int = QUOTES_PER_RUNG) -> dict[int, list[dict[str, Any]]]:
         """The strongest evidence sentences per rung (1-4) for one municipality."""
@@ -188,13 +183,13 @@ class Corpus:
 class FileCorpus(Corpus):
     """Predictions from a file written by ``samskab classify``; searched with pandas."""
 
-    def __init__(self, path: Path, *, heldout: Any = None) -> None:
+    def __init__(self, path: Path, *, model_dir: Path | None = None) -> None:
         from pipeline.trends import load_predictions
 
         self.path = Path(path)
         if not self.path.is_file():
             raise DataError(detail=f"{self.path}: no such predictions file; write one with `samskab classify INPUT --out FILE`")
-        super().__init__(load_predictions(self.path), heldout=heldout)
+        super().__init__(load_predictions(self.path), model_dir=model_dir)
         self.source = f"forudsigelser fra {self.path.name}"
         self._frame = None
 
@@ -238,7 +233,7 @@ class FileCorpus(Corpus):
 class StoreCorpus(Corpus):
     """Predictions of the latest finished run in the corpus store; searched by the store (SQL)."""
 
-    def __init__(self, path: Path, *, heldout: Any = None) -> None:
+    def __init__(self, path: Path, *, model_dir: Path | None = None) -> None:
         from pipeline.store import CorpusStore
 
         self.path = Path(path)
@@ -250,7 +245,7 @@ class StoreCorpus(Corpus):
             url, title = links.get(r.get("doc_id"), (None, None))
             r.setdefault("url", url)
             r.setdefault("title", title)
-        super().__init__(records, heldout=heldout)
+        super().__init__(records, model_dir=model_dir)
         self.source = f"korpus {self.path.name}, kørsel {self.run_id}"
 
     def search(self, query: SegmentQuery, *, page: int, per_page: int) -> tuple[int, list[dict[str, Any]]]:
@@ -299,12 +294,9 @@ def open_corpus(*, db: str | Path | None, predictions: str | Path | None, model_
         raise DataError(detail="give the corpus store (--db) or a predictions file (--predictions), not both")
     if db is None and predictions is None:
         return None
-    from pipeline.trends import load_heldout
-
-    heldout = load_heldout(model_dir) if model_dir else None
     if db is not None:
-        return StoreCorpus(Path(db), heldout=heldout)
-    return FileCorpus(Path(predictions), heldout=heldout)
+        return StoreCorpus(Path(db), model_dir=model_dir)
+    return FileCorpus(Path(predictions), model_dir=model_dir)
 
 
 # -- trend rows and charts ----------------------------------------------------------------

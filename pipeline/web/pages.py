@@ -99,12 +99,12 @@ def municipality(request: Request, name: str, period: str | None = None, corpus:
         return no_data(request, f"Kommune: {name}")
     name = corpus.resolve(name)
     period = parse_period(period)
-    table, national = corpus.trends([name], period)
-    rows, nat_rows = trend_rows(table), trend_rows(national)
+    trend = corpus.trends([name], period)
+    rows, nat_rows = trend_rows(trend.table), trend_rows(trend.national)
     nat_by_period = {r["period"]: r for r in nat_rows}
     return render(request, "municipality.html", name=name, period=period, rows=rows, national=nat_by_period,
-                  attrs=table.attrs, chart=index_chart({name: rows}, nat_rows), rung_chart=rung_chart(table),
-                  quotes=corpus.quotes(name), info=corpus.municipalities[name])
+                  attrs=trend.table.attrs, left_out=trend.left_out, chart=index_chart({name: rows}, nat_rows),
+                  rung_chart=rung_chart(trend.table), quotes=corpus.quotes(name), info=corpus.municipalities[name])
 
 
 @router.get("/compare", response_class=HTMLResponse)
@@ -120,14 +120,14 @@ def compare(request: Request, m: list[str] = Query(default=[]), period: str | No
                        message_en="choose 2 to 4 municipalities")
     names = list(dict.fromkeys(corpus.resolve(x) for x in wanted))
     period = parse_period(period)
-    table, national = corpus.trends(names, period)
-    rows, nat_rows = trend_rows(table), trend_rows(national)
+    trend = corpus.trends(names, period)
+    rows, nat_rows = trend_rows(trend.table), trend_rows(trend.national)
     series = {n: [r for r in rows if r["municipality"] == n] for n in names}
     periods = [r["period"] for r in nat_rows]
     grid = [{"period": p, "national": next(r for r in nat_rows if r["period"] == p),
              "cells": [next((r for r in series[n] if r["period"] == p), None) for n in names]} for p in periods]
-    return render(request, "compare.html", names=names, period=period, selected=names, grid=grid, attrs=table.attrs,
-                  chart=index_chart(series, nat_rows))
+    return render(request, "compare.html", names=names, period=period, selected=names, grid=grid, attrs=trend.table.attrs,
+                  left_out=trend.left_out, chart=index_chart(series, nat_rows))
 
 
 # -- search

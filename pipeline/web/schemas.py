@@ -105,7 +105,9 @@ class TrendsResponse(BaseModel):
     period: str
     estimator: str
     estimator_reason: str | None = None
+    error_source: str | None = Field(None, description="Where the error rates that correct the shares come from, in words.")
     warnings: list[str]
+    left_out: dict[str, int] = Field(default_factory=dict, description="Segments not counted, by reason (noise, non_danish, no_date).")
     rows: list[TrendRow]
     national: list[TrendRow]
 

@@ -11,7 +11,7 @@ from fastapi.responses import HTMLResponse
 
 from pipeline.web.corpus import clean_number
 from pipeline.web.errors import WebError
-from pipeline.web.words import estimate_sentence, warnings_da
+from pipeline.web.words import estimate_sentence, left_out_da, warnings_da
 
 WEB_DIR = Path(__file__).resolve().parent
 PERIODS = ("year", "quarter", "term")
@@ -51,7 +51,8 @@ def make_templates():  # noqa: ANN201 - a Jinja2Templates
     env = Environment(loader=FileSystemLoader(str(WEB_DIR / "templates")), autoescape=True, trim_blocks=True,
                       lstrip_blocks=True, undefined=StrictUndefined)
     env.filters.update(pct=_pct, num=_num, signed_pct=_signed_pct, municipality_url=municipality_url,
-                       estimate_da=estimate_sentence, warnings_da=warnings_da)
+                       estimate_da=estimate_sentence, warnings_da=warnings_da,
+                       left_out_da=left_out_da)
     return Jinja2Templates(env=env)
 
 

@@ -58,3 +58,53 @@ def test_help_texts():
     for args in (["ingest", "--help"], ["corpus", "export", "--help"], ["corpus", "stats", "--help"]):
         result = runner.invoke(app, args)
         assert result.exit_code == 0 and "Example" in result.output
+
+
+UNDATED = "Notat om frivillige foreninger\n\nForeningerne driver værestedet sammen med kommunens medarbejdere hver uge."
+
+
+def _folder_with_manifest(tmp_path: Path) -> Path:
+    folder = tmp_path / "docs"
+    folder.mkdir()
+    (folder / "referat_aarhus.txt").write_text("Referat\n\nByrådet drøftede borgerinddragelse i den nye lokalplan.", encoding="utf-8")
+    (folder / "notat.txt").write_text(UNDATED, encoding="utf-8")
+    (folder / "holbaek_2024_notat.txt").write_text(UNDATED.replace("Notat", "Holbæk notat"), encoding="utf-8")
+    (folder / "manifest.csv").write_text("path,municipality,date,doc_type\nreferat_aarhus.txt,Aarhus,2019-03-12,referat\n",
+                                         encoding="utf-8")
+    return folder
+
+
+def test_ingest_folder_uses_its_manifest_and_reports_undated(tmp_path: Path):
+    folder = _folder_with_manifest(tmp_path)
+    db = tmp_path / "corpus.duckdb"
+    result = runner.invoke(app, ["ingest", str(folder), "--db", str(db)])
+    assert result.exit_code == 0, result.output
+    output = " ".join(result.output.split())
+    assert "as the manifest" in output and "manifest.csv" in output and "E010" not in output
+    assert "3 file(s) added" in output
+    assert "notat.txt: the document has no date" in output and "1 document(s) have no date or year" in output
+    assert "holbaek_2024_notat.txt: the document has no date" not in output
+    docs = {Path(d["source_path"]).name: d for d in read_records(_export(db, tmp_path))}
+    assert set(docs) == {"referat_aarhus.txt", "notat.txt", "holbaek_2024_notat.txt"}
+    assert docs["referat_aarhus.txt"]["date"] == "2019-03-12" and docs["referat_aarhus.txt"]["municipality"] == "Aarhus"
+    holbaek = docs["holbaek_2024_notat.txt"]
+    assert holbaek["year"] == 2024 and holbaek["date"] is None and holbaek["municipality"] == "Holbæk"
+    assert "year" in holbaek["inferred"]
+
+
+def _export(db: Path, tmp_path: Path) -> Path:
+    out = tmp_path / "documents.jsonl"
+    exported = runner.invoke(app, ["corpus", "export", "--db", str(db), "--what", "documents", "--out", str(out)])
+    assert exported.exit_code == 0, exported.output
+    return out
+
+
+def test_run_folder_uses_its_manifest(tmp_path: Path, tiny_model_dir: Path):
+    folder = _folder_with_manifest(tmp_path)
+    out = tmp_path / "out"
+    result = runner.invoke(app, ["run", str(folder), "--out", str(out), "--model", str(tiny_model_dir)])
+    assert result.exit_code == 0, result.output
+    output = " ".join(result.output.split())
+    assert "as the manifest" in output and "E010" not in output
+    assert "1 document(s) have no date or year" in output
+    assert len((out / "documents.jsonl").read_text(encoding="utf-8").splitlines()) == 3

@@ -134,3 +134,36 @@ def test_manifest(tmp_path: Path):
     b = meta[str((tmp_path / "b.txt").resolve())]
     assert "Atlantis" in str(b["error"]) and "manifest.csv:3" in str(b["error"])
     assert "not a date" in str(meta[str((tmp_path / "c.txt").resolve())]["error"])
+
+
+@pytest.mark.parametrize(("name", "date", "year"), [
+    ("holbaek_2024_referat.pdf", None, 2024),
+    ("referat_2024-03-12.pdf", "2024-03-12", 2024),
+    ("byraad 12.03.2019.txt", "2019-03-12", 2019),
+    ("notat.txt", None, None),
+    ("sag_12345678.txt", None, None),
+])
+def test_date_and_year_from_file_name(name, date, year):
+    from pipeline.ingest.metadata import date_from_path, year_from_path
+
+    assert date_from_path(name) == date and year_from_path(name) == year
+
+
+def test_text_date_beats_file_name(tmp_path: Path):
+    from pipeline.ingest.metadata import complete_metadata
+
+    doc = complete_metadata({"text": "Mødedato: 23.08.2017\n\nReferat"}, path=tmp_path / "holbaek_2024_referat.txt")
+    assert doc["date"] == "2017-08-23" and doc["year"] == 2017
+    doc = complete_metadata({"text": "Referat uden dato"}, path=tmp_path / "2021" / "referat.txt")
+    assert doc.get("date") is None and doc["year"] == 2021 and "year" in doc["inferred"]
+
+
+def test_documents_from_paths_uses_folder_manifest(tmp_path: Path):
+    from pipeline.ingest import documents_from_paths
+
+    (tmp_path / "a.txt").write_text("Borgerne inddrages i planen for området.", encoding="utf-8")
+    (tmp_path / "manifest.csv").write_text("path,municipality,date\na.txt,Odense,2020-01-02\n", encoding="utf-8")
+    [doc] = list(documents_from_paths([tmp_path]))
+    assert doc["municipality"] == "Odense" and doc["date"] == "2020-01-02"
+    (tmp_path / "manifest.csv").write_text("id,text\n1,Et manifest uden path-kolonne er en tabel.\n", encoding="utf-8")
+    assert len(list(documents_from_paths([tmp_path]))) == 2  # no 'path' column: just a table of documents

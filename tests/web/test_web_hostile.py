@@ -224,7 +224,8 @@ def test_noise_segments_are_left_out_of_pages_and_search(model_dir, tmp_path):
         for r in records:
             store.add_document({"id": r["id"], "text": r["text"] + r["id"], "content_hash": r["id"], "municipality": r["municipality"]},
                                [{"id": r["id"], "doc_id": r["doc_id"], "position": r["position"], "start": 0, "end": 1,
-                                 "text": r["text"], "municipality": r["municipality"], "year": r["year"], "date": r["date"]}])
+                                 "text": r["text"], "municipality": r["municipality"], "year": r["year"], "date": r["date"],
+                                 "section_kind": r.get("section_kind", "content")}])
         run_id = store.start_run("classify", {})
         store.write_predictions(run_id, records)
         store.finish_run(run_id)
@@ -232,8 +233,11 @@ def test_noise_segments_are_left_out_of_pages_and_search(model_dir, tmp_path):
         with TestClient(quick(create_app(model_dir=model_dir, **source))) as c:
             assert c.get("/api/segments").json()["total"] == 54, source  # the 18 noise segments are not listed
             assert c.get("/api/segments", params={"q": "Fraværende"}).json()["total"] == 0
-            assert c.get("/municipality/Aarhus").status_code == 200
+            page = c.get("/municipality/Aarhus")
+            assert page.status_code == 200 and "18 afsnit er ikke talt med: 18 var mødedeltagere" in page.text
             assert '<td class="num">6</td><td class="num">18</td>' in c.get("/municipalities").text  # not 24 segments
+            trend = c.get("/api/trends", params={"municipality": "Aarhus"}).json()
+            assert trend["left_out"]["noise"] == 18 and sum(r["n_segments"] for r in trend["national"]) == 54
 
 
 @pytest.mark.parametrize("method,path,kwargs,status", [

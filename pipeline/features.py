@@ -1,0 +1,283 @@
+"""Fast text analysis for the sentence-pooling model: tokens, lemmas, compounds, cues.
+
+One pass of compiled regular expressions over a text gives its word tokens (with
+character offsets), its sentences, the lower-cased lemma of every word (spaCy's Danish
+lookup table through a per-word cache), the parts of Danish compounds
+("borgerbudgetmidler" -> borger + budget + midler) and the codebook's cue matches, with
+negation and demotion decided per sentence as the rule labeller does. No spaCy Doc is
+created: everything is cached per distinct word, so the cost per segment is a few
+dictionary look-ups per token. Training and classification use this same code, so the
+features a model sees at run time are the ones it was trained on.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from pipeline.codebook import Codebook, Cue
+
+WORD = re.compile(r"§|\d+(?:[.,:/-]\d+)*|[^\W\d_]+(?:[-'’][^\W\d_]+)*")
+# a sentence ends at . ! ? (or a line break) followed by white space and a capital, digit,
+# quote or dash; common abbreviations do not end sentences
+BOUNDARY = re.compile(r"[.!?]+[\"'»”)]*\s+(?=[A-ZÆØÅ0-9\"'«»“–-])|\n\s*")
+ABBREVIATIONS = frozenset(
+    "jf bl.a f.eks stk nr ca kr mio mia pkt evt inkl ekskl dvs mht ift osv m.fl hhv vedr tlf kl "
+    "p.t. s pga iht sml jvf t.o.m f.o.m mv etc".replace(".", "").split()
+)
+MIN_PART = 3
+LINKERS = ("", "s", "e")
+
+
+@dataclass(frozen=True, slots=True)
+class TextAnalysis:
+    """Everything the model needs from one text, as plain data."""
+
+    words: list[str]                  # lower-cased word tokens
+    spans: list[tuple[int, int]]      # their character offsets
+    lemmas: list[str]                 # one lemma per word
+    token_sent: list[int]             # sentence index of each word
+    sentences: list[tuple[int, int]]  # character spans of the sentences
+
+
+class Lexicon:
+    """Lemma look-up and compound splitting, both memoised per word."""
+
+    def __init__(self) -> None:
+        from spacy.lang.da.stop_words import STOP_WORDS
+
+        from pipeline.nlp import LemmaCache, _lemma_lookup_table
+
+        self.stop = frozenset(STOP_WORDS) | {"kommune", "kommunen", "mere", "også", "blive", "få", "del"}
+        self._lemma = LemmaCache()
+        table = _lemma_lookup_table()
+        from spacy.strings import get_string_id
+
+        self._form_known = lambda w: table.get(get_string_id(w)) is not None
+        self._lemmas = {v.lower() for v in table.values() if isinstance(v, str) and len(v) >= MIN_PART}
+        self._parts: dict[str, tuple[str, ...]] = {}
+
+    def lemma(self, word: str) -> str:
+        return self._lemma(word)
+
+    def known(self, word: str) -> bool:
+        return word in self._lemmas or self._form_known(word)
+
+    def parts(self, word: str) -> tuple[str, ...]:
+        """Parts of an unknown compound (modifiers as written, the head as a lemma).
+
+        Only words the lemma table does not know are split: a known word is its own
+        feature, and splitting known words mostly cuts inflections ("god|kendt").
+        """
+        found = self._parts.get(word)
+        if found is None:
+            found = ()
+            if len(word) >= 2 * MIN_PART + 2 and word.isalpha() and not self.known(word):
+                split = self._split(word, 3) or self._head_only(word)
+                if split and len(split) > 1:
+                    split = [self._unlink(p) for p in split[:-1]] + [split[-1]]
+                    inner: list[str] = []
+                    for p in split:  # long parts that are compounds themselves
+                        sub = self._split(p, 1) if len(p) >= 9 else None
+                        if sub and all(len(q) >= 4 for q in sub):
+                            inner += [self._unlink(sub[0]), self.lemma(sub[1])]
+                    found = tuple(dict.fromkeys([*split[:-1], self.lemma(split[-1]), *inner]))
+            if len(self._parts) < 1_000_000:
+                self._parts[word] = found
+        return found
+
+    def _unlink(self, part: str) -> str:
+        """Drop a linking -s/-e from a modifier ("hørings" -> "høring") when that is a word."""
+        if part[-1:] in ("s", "e") and len(part) > MIN_PART + 1 and part[:-1] in self._lemmas:
+            return part[:-1]
+        return part
+
+    def _head_only(self, word: str) -> list[str] | None:
+        """An unknown modifier before a known head of five letters or more
+        ("samskabelses|projektet")."""
+        for i in range(4, len(word) - 4):
+            if self.known(word[i:]) and len(word) - i >= 5:
+                return [word[:i], word[i:]]
+        return None
+
+    def _split(self, word: str, depth: int) -> list[str] | None:
+        """Longest known modifier first, then a known (or splittable) rest."""
+        if depth == 0:
+            return None
+        for i in range(len(word) - MIN_PART, MIN_PART - 1, -1):
+            head = word[:i]
+            if not self.known(head):
+                continue
+            for link in LINKERS:
+                rest = word[i + len(link):] if word[i:].startswith(link) else None
+                if rest is None or len(rest) < MIN_PART:
+                    continue
+                if self.known(rest):
+                    return [head, rest]
+                tail = self._split(rest, depth - 1)
+                if tail:
+                    return [head, *tail]
+        return None
+
+
+def sentence_spans(text: str) -> list[tuple[int, int]]:
+    """Character spans of the sentences of ``text`` (rule-based, Danish abbreviations)."""
+    spans, start = [], 0
+    for m in BOUNDARY.finditer(text):
+        prev = text[start:m.start()].rsplit(None, 1)
+        if text[m.start()] == "." and prev and prev[-1].lower().replace(".", "") in ABBREVIATIONS:
+            continue
+        end = m.start() + len(m.group().rstrip())
+        if text[start:end].strip():
+            spans.append(_strip(text, start, end))
+        start = m.end()
+    if text[start:].strip():
+        spans.append(_strip(text, start, len(text)))
+    return spans
+
+
+def _strip(text: str, a: int, b: int) -> tuple[int, int]:
+    while a < b and text[a].isspace():
+        a += 1
+    while b > a and text[b - 1].isspace():
+        b -= 1
+    return a, b
+
+
+def analyse(text: str, lexicon: Lexicon) -> TextAnalysis:
+    sentences = sentence_spans(text) or [(0, len(text))]
+    words, spans, lemmas, token_sent = [], [], [], []
+    sent, sent_end = 0, sentences[0][1]
+    lemma = lexicon.lemma
+    for m in WORD.finditer(text):
+        a = m.start()
+        while a >= sent_end and sent + 1 < len(sentences):
+            sent += 1
+            sent_end = sentences[sent][1]
+        w = m.group().lower()
+        words.append(w)
+        spans.append((a, m.end()))
+        lemmas.append(lemma(w))
+        token_sent.append(sent)
+    return TextAnalysis(words, spans, lemmas, token_sent, sentences)
+
+
+# -- cues -----------------------------------------------------------------------------------
+class CueMatcher:
+    """The codebook's cue patterns over word lists (same pattern language as the rules).
+
+    One-word cues are decided once per distinct word; multi-word cues are tried only
+    where their first part matches.
+    """
+
+    def __init__(self, codebook: Codebook, lexicon: Lexicon) -> None:
+        self.lexicon = lexicon
+        self.window = codebook.negation.window
+        entries: list[tuple[str, str, object, list[str]]] = []
+        for rung in codebook.rungs:
+            entries += [("rung", c.id, rung.code, self._parts(c)) for c in rung.cues]
+        for actor in codebook.actors:
+            entries += [("actor", c.id, actor.id, self._parts(c)) for c in actor.cues]
+        entries += [("negation", c.id, None, self._parts(c)) for c in codebook.negation.cues]
+        entries += [("demoting", c.id, None, self._parts(c)) for c in codebook.demoting]
+        entries += [("participation", c.id, None, self._parts(c)) for c in codebook.participation]
+        self.entries = entries
+        self.single = [i for i, e in enumerate(entries) if len(e[3]) == 1]
+        self.multi = [i for i, e in enumerate(entries) if len(e[3]) > 1]
+        # index of first parts, so that a new word is tested against a handful of cues
+        self._prefix: dict[str, list[tuple[str, int]]] = {}
+        self._suffix: dict[str, list[tuple[str, int]]] = {}
+        self._inner: list[tuple[str, int]] = []
+        self._plain: dict[str, list[int]] = {}
+        self._any: list[int] = []
+        for i, e in enumerate(entries):
+            part = e[3][0]
+            if part == "?":
+                self._any.append(i)
+            elif part.startswith("*") and part.endswith("*") and len(part) > 2:
+                self._inner.append((part[1:-1], i))
+            elif part.startswith("*"):
+                self._suffix.setdefault(part[-2:], []).append((part[1:], i))
+            elif part.endswith("*"):
+                self._prefix.setdefault(part[:2], []).append((part[:-1], i))
+            else:
+                for form in {part, lexicon.lemma(part)}:
+                    self._plain.setdefault(form, []).append(i)
+        self._word_hits: dict[str, tuple[tuple[int, ...], tuple[int, ...]]] = {}
+
+    @staticmethod
+    def _parts(cue: Cue) -> list[str]:
+        return [p for p in cue.pattern.lower().split() if re.search(r"[\w§*?]", p)]
+
+    def _part_ok(self, part: str, word: str, lemma: str) -> bool:
+        if part == "?":
+            return True
+        if part.startswith("*") and part.endswith("*") and len(part) > 2:
+            return part[1:-1] in word
+        if part.startswith("*"):
+            return word.endswith(part[1:])
+        if part.endswith("*"):
+            return word.startswith(part[:-1])
+        return word == part or lemma == part or lemma == self.lexicon.lemma(part)
+
+    def _first_hits(self, w: str, lemma: str) -> tuple[tuple[int, ...], tuple[int, ...]]:
+        """Cues whose first part matches word ``w``: (one-word cues, multi-word cues)."""
+        found = set(self._any)
+        found.update(i for p, i in self._prefix.get(w[:2], ()) if w.startswith(p))
+        found.update(i for p, i in self._suffix.get(w[-2:], ()) if w.endswith(p))
+        found.update(i for p, i in self._inner if p in w)
+        found.update(self._plain.get(w, ()))
+        found.update(self._plain.get(lemma, ()))
+        one = tuple(sorted(i for i in found if len(self.entries[i][3]) == 1))
+        return one, tuple(sorted(i for i in found if len(self.entries[i][3]) > 1))
+
+    def matches(self, words: list[str], lemmas: list[str]) -> list[tuple[int, int]]:
+        """(entry index, token position) of every cue match."""
+        out = []
+        hits = self._word_hits
+        entries = self.entries
+        for pos, w in enumerate(words):
+            h = hits.get(w)
+            if h is None:
+                h = self._first_hits(w, lemmas[pos])
+                if len(hits) < 1_000_000:
+                    hits[w] = h
+            single, multi_first = h
+            if single:
+                out.extend((i, pos) for i in single)
+            for i in multi_first:
+                if self._rest_ok(entries[i][3], 1, words, lemmas, pos + 1):
+                    out.append((i, pos))
+        return out
+
+    def _rest_ok(self, parts: list[str], k: int, words: list[str], lemmas: list[str], pos: int) -> bool:
+        if k == len(parts):
+            return True
+        if parts[k] == "?":  # an optional one-word gap
+            return self._rest_ok(parts, k + 1, words, lemmas, pos) or (
+                pos < len(words) and self._rest_ok(parts, k + 1, words, lemmas, pos + 1))
+        return pos < len(words) and self._part_ok(parts[k], words[pos], lemmas[pos]) and \
+            self._rest_ok(parts, k + 1, words, lemmas, pos + 1)
+
+    def cue_features(self, a: TextAnalysis) -> list[list[str]]:
+        """Per sentence: cue feature names (rung cues with negation/demotion, actor cues
+        with participation), as the codebook's decision rules read them."""
+        per: list[list[str]] = [[] for _ in a.sentences]
+        found = self.matches(a.words, a.lemmas)
+        if not found:
+            return per
+        negations = [(a.token_sent[p], p) for i, p in found if self.entries[i][0] == "negation"]
+        demoted = {a.token_sent[p] for i, p in found if self.entries[i][0] == "demoting"}
+        taking_part = {a.token_sent[p] for i, p in found if self.entries[i][0] == "participation"}
+        for i, p in found:
+            kind, cue_id, target, _ = self.entries[i]
+            s = a.token_sent[p]
+            negated = any(ns == s and 0 < p - npos <= self.window for ns, npos in negations)
+            if kind == "rung":
+                state = "neg" if negated else ("dem" if s in demoted else "ok")
+                per[s] += [f"cue:{cue_id}:{state}", f"cuerung:{target}:{state}"]
+            elif kind == "actor" and not negated:
+                per[s].append(f"actor:{target}:{'part' if s in taking_part else 'mention'}")
+            elif kind in ("demoting", "participation"):
+                per[s].append(f"{kind}")
+        return per

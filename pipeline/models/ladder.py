@@ -1,0 +1,349 @@
+"""Sentence-pooling backend: the codebook's "highest rung described concretely" as a model.
+
+Why: a long minutes item whose one decisive clause sets up a følgegruppe is outvoted by
+its bureaucratic remainder when a model reads the segment as one bag of words. Here:
+
+1. Features (``pipeline.features``) are content lemmas and their bigrams (function words
+   dropped, so register does not decide), the parts of unknown compounds (so
+   "borgerbudgetmidlerne" shares evidence with "borgerbudget"), and the codebook's cue
+   matches per sentence, with negation, demotion and, for actors, participation.
+2. Stage 1: linear models (rung: multinomial logistic regression; actors: one per actor)
+   on the segment's tf-idf vector. The same models score every sentence alone.
+3. Stage 2: a small logistic regression combines the segment's stage-1 probabilities
+   with the *maximum* over its sentences of P(rung >= k) and the strongest clean cue, so
+   one decisive sentence can lift the segment. Trained on out-of-fold stage-1 outputs,
+   which also calibrates the probabilities. Actors likewise per actor.
+
+Evidence: the sentences with the highest stage-1 score for the chosen rung, with the
+features that pushed them (exact for the linear part).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from pipeline.features import CueMatcher, Lexicon, TextAnalysis, analyse
+from pipeline.models.base import Backend, BatchOutput, ProgressFn
+
+MODEL_FILE = "ladder.skops"
+N_RUNGS = 5
+TRUSTED_TYPES = [
+    "builtins.dict", "builtins.list", "builtins.tuple", "builtins.str", "builtins.int", "builtins.float",
+    "numpy.dtype", "numpy.ndarray", "numpy.float64", "numpy.int64", "numpy.int32", "numpy.float32", "numpy.str_",
+    "sklearn.linear_model._logistic.LogisticRegression",
+]
+
+
+class _Featuriser:
+    """Texts -> per-sentence feature names (built once per process; caches per word)."""
+
+    def __init__(self, codebook, config) -> None:  # noqa: ANN001
+        self.config = config
+        self.lexicon = Lexicon()
+        self.cues = CueMatcher(codebook, self.lexicon)
+        self._word_feats: dict[str, tuple[str, ...]] = {}
+
+    def _content(self, word: str, lemma: str) -> tuple[str, ...]:
+        feats = self._word_feats.get(word)
+        if feats is None:
+            stop = self.config.drop_function_words and (lemma in self.lexicon.stop or word in self.lexicon.stop)
+            if stop or not word[0].isalpha() or len(word) < 2:
+                feats = ()
+            elif self.config.compounds:
+                feats = (f"w:{lemma}", *(f"p:{p}" for p in self.lexicon.parts(word)))
+            else:
+                feats = (f"w:{lemma}",)
+            if len(self._word_feats) < 2_000_000:
+                self._word_feats[word] = feats
+        return feats
+
+    def __call__(self, text: str) -> tuple[TextAnalysis, list[list[str]]]:
+        a = analyse(text, self.lexicon)
+        per = self.cues.cue_features(a) if self.config.cue_features else [[] for _ in a.sentences]
+        prev: list[str | None] = [None] * len(a.sentences)
+        for w, lem, s in zip(a.words, a.lemmas, a.token_sent, strict=True):
+            feats = self._content(w, lem)
+            if not feats:
+                continue
+            per[s].extend(feats)
+            head = feats[0]
+            if prev[s] is not None:
+                per[s].append(f"b:{prev[s][2:]}_{head[2:]}")
+            prev[s] = head
+        return a, per
+
+
+class LadderBackend(Backend):
+    name = "ladder"
+
+    def __init__(self, config, codebook) -> None:  # noqa: ANN001
+        super().__init__(config, codebook)
+        self._featuriser: _Featuriser | None = None
+        self.state: dict[str, Any] = {}
+        self._vocab: dict[str, int] | None = None
+
+    @property
+    def featuriser(self) -> _Featuriser:
+        if self._featuriser is None:
+            self._featuriser = _Featuriser(self.codebook, self.config)
+        return self._featuriser
+
+    # -- vectors --------------------------------------------------------------------
+    @property
+    def vocab(self) -> dict[str, int]:
+        if self._vocab is None:
+            self._vocab = {str(t): i for i, t in enumerate(self.state["terms"].tolist())}
+        return self._vocab
+
+    def _counts(self, units: list[list[str]]):  # noqa: ANN202
+        """Raw feature counts (CSR) of feature-name lists; unknown features are dropped."""
+        from scipy.sparse import csr_matrix
+
+        vocab = self.vocab
+        indptr, indices = [0], []
+        for feats in units:
+            found = [j for j in map(vocab.get, feats) if j is not None]
+            indices.extend(found)
+            indptr.append(len(indices))
+        x = csr_matrix((np.ones(len(indices)), np.asarray(indices, dtype=np.int64), np.asarray(indptr, dtype=np.int64)),
+                       shape=(len(units), len(self.state["idf"])))
+        x.sum_duplicates()
+        return x
+
+    def _tfidf(self, counts):  # noqa: ANN001, ANN202
+        """Sublinear tf x idf, rows l2-normalised (as sklearn's TfidfVectorizer)."""
+        x = counts.astype(np.float64)
+        x.data = (1.0 + np.log(x.data)) * self.state["idf"][x.indices]
+        norms = np.sqrt(np.bincount(np.repeat(np.arange(x.shape[0]), np.diff(x.indptr)), weights=x.data ** 2,
+                                    minlength=x.shape[0]))
+        norms[norms == 0] = 1.0
+        x.data /= np.repeat(norms, np.diff(x.indptr))
+        return x
+
+    def _matrices(self, sents: list[list[list[str]]]):  # noqa: ANN202
+        """Segment and sentence tf-idf matrices, and the segment of every sentence."""
+        from scipy.sparse import csr_matrix
+
+        owner = np.array([i for i, per in enumerate(sents) for _ in per], dtype=np.int64)
+        sent_counts = self._counts([s for per in sents for s in per])
+        pool = csr_matrix((np.ones(len(owner)), (owner, np.arange(len(owner)))), shape=(len(sents), len(owner)))
+        seg_counts = (pool @ sent_counts).tocsr()
+        return self._tfidf(seg_counts), self._tfidf(sent_counts), owner
+
+    def _analyse(self, texts: list[str]) -> tuple[list[TextAnalysis], list[list[str]], list[list[list[str]]]]:
+        analyses, segs, sents = [], [], []
+        f = self.featuriser
+        for t in texts:
+            a, per = f(t)
+            analyses.append(a)
+            sents.append(per)
+            segs.append([x for s in per for x in s])
+        return analyses, segs, sents
+
+    # -- stage 2 inputs -----------------------------------------------------------------
+    @staticmethod
+    def _pool(seg_rung, sent_rung, owner, n, seg_act, sent_act, cue_rung, cue_flags, pool=True):  # noqa: ANN001, ANN205
+        """Stage-2 design matrices from stage-1 outputs (rung and per-actor)."""
+        eps = 1e-6
+        cum_max = np.zeros((n, N_RUNGS - 1))
+        act_max = np.full((n, seg_act.shape[1]), -10.0)
+        if len(owner):
+            cum = np.cumsum(sent_rung[:, ::-1], axis=1)[:, ::-1][:, 1:]  # P(rung >= k), k = 1..4
+            np.maximum.at(cum_max, owner, cum)
+            np.maximum.at(act_max, owner, _logit(sent_act))
+        seg_cum = np.cumsum(seg_rung[:, ::-1], axis=1)[:, ::-1][:, 1:]
+        if not pool:
+            cum_max, act_max = seg_cum, _logit(seg_act)
+        rung_x = np.hstack([np.log(seg_rung + eps), _logit(seg_cum), _logit(cum_max), cue_rung])
+        actor_x = [np.column_stack([_logit(seg_act[:, a]), act_max[:, a], cue_flags[:, a, :]]) for a in range(seg_act.shape[1])]
+        return rung_x, actor_x
+
+    def _cue_summary(self, sents: list[list[list[str]]]) -> tuple[np.ndarray, np.ndarray]:
+        actor_ids = self.codebook.actor_ids
+        n = len(sents)
+        cue_rung = np.zeros((n, N_RUNGS + 2))  # one-hot of the highest clean cue rung, any negated, any demoted
+        cue_flags = np.zeros((n, len(actor_ids), 2))  # per actor: taking part, mentioned
+        for i, per in enumerate(sents):
+            best = 0
+            for s in per:
+                for f in s:
+                    if f.startswith("cuerung:"):
+                        _, r, state = f.split(":")
+                        if state == "ok":
+                            best = max(best, int(r))
+                        else:
+                            cue_rung[i, N_RUNGS + (state == "dem")] = 1.0
+                    elif f.startswith("actor:"):
+                        _, a, how = f.split(":")
+                        cue_flags[i, actor_ids.index(a), 0 if how == "part" else 1] = 1.0
+            cue_rung[i, best] = 1.0
+        return cue_rung, cue_flags
+
+    def _stage1(self, x, xs):  # noqa: ANN001, ANN202
+        s1, acts = self.state["s1"], self.state["s1_actors"]
+        seg_rung = s1.predict_proba(x)
+        sent_rung = s1.predict_proba(xs) if xs.shape[0] else np.zeros((0, N_RUNGS))
+        seg_act = np.column_stack([m.predict_proba(x)[:, 1] for m in acts])
+        sent_act = np.column_stack([m.predict_proba(xs)[:, 1] for m in acts]) if xs.shape[0] else np.zeros((0, len(acts)))
+        return seg_rung, sent_rung, seg_act, sent_act
+
+    # -- training -----------------------------------------------------------------------
+    def fit(self, texts, rungs, actors, *, progress: ProgressFn | None = None) -> None:  # noqa: ANN001
+        from sklearn.model_selection import StratifiedKFold
+
+        cfg = self.config
+        say = progress or (lambda msg, frac: None)
+        rungs = np.asarray(rungs)
+        actors = np.asarray(actors)
+        say("analysing", 0.05)
+        _, segs, sents = self._analyse(list(texts))
+        say("vocabulary", 0.15)
+        df: dict[str, int] = {}
+        for feats in segs:
+            for f in set(feats):
+                df[f] = df.get(f, 0) + 1
+        terms = sorted(f for f, c in df.items() if c >= cfg.min_df)
+        n = len(segs)
+        idf = np.array([np.log((1 + n) / (1 + df[t])) + 1.0 for t in terms])
+        self.state = {"terms": np.array(terms, dtype=str), "idf": idf}
+        self._vocab = None
+        x, xs, owner = self._matrices(sents)
+        cue_rung, cue_flags = self._cue_summary(sents)
+
+        say("stage 1, out of fold", 0.3)
+        oof = {"seg_rung": np.zeros((n, N_RUNGS)), "sent_rung": np.zeros((xs.shape[0], N_RUNGS)),
+               "seg_act": np.zeros((n, actors.shape[1])), "sent_act": np.zeros((xs.shape[0], actors.shape[1]))}
+        folds = StratifiedKFold(n_splits=5, shuffle=True, random_state=cfg.seed)
+        for train_idx, test_idx in folds.split(np.zeros(n), rungs):
+            self.state.update(self._fit_stage1(x[train_idx], rungs[train_idx], actors[train_idx]))
+            sent_mask = np.isin(owner, test_idx)
+            outs = self._stage1(x[test_idx], xs[sent_mask])
+            oof["seg_rung"][test_idx], oof["sent_rung"][sent_mask], oof["seg_act"][test_idx], oof["sent_act"][sent_mask] = outs
+        say("stage 2", 0.7)
+        rung_x, actor_x = self._pool(oof["seg_rung"], oof["sent_rung"], owner, n, oof["seg_act"], oof["sent_act"], cue_rung, cue_flags,
+                                     self.config.pool_sentences)
+        s2 = _lr(1.0, cfg.seed, balanced=True).fit(rung_x, rungs)
+        s2_actors = [_lr(1.0, cfg.seed, balanced=False).fit(actor_x[a], actors[:, a]) for a in range(actors.shape[1])]
+        say("stage 1, all data", 0.8)
+        self.state.update(self._fit_stage1(x, rungs, actors))
+        self.state.update({"s2": s2, "s2_actors": s2_actors})
+        coef = self.state["s1"].coef_
+        self.state["contrib"] = (coef - coef.mean(axis=0, keepdims=True)).astype(np.float64)
+        say("done", 1.0)
+
+    def _fit_stage1(self, x, rungs, actors) -> dict[str, Any]:  # noqa: ANN001
+        cfg = self.config
+        s1 = _lr(cfg.C, cfg.seed, balanced=True).fit(x, rungs)
+        acts = [_lr(cfg.actor_C, cfg.seed, balanced=True).fit(x, actors[:, a]) for a in range(actors.shape[1])]
+        return {"s1": s1, "s1_actors": acts}
+
+    # -- prediction -----------------------------------------------------------------------
+    def _predict_all(self, texts: list[str]):  # noqa: ANN202
+        analyses, _, sents = self._analyse(texts)
+        x, xs, owner = self._matrices(sents)
+        seg_rung, sent_rung, seg_act, sent_act = self._stage1(x, xs)
+        cue_rung, cue_flags = self._cue_summary(sents)
+        rung_x, actor_x = self._pool(seg_rung, sent_rung, owner, len(texts), seg_act, sent_act, cue_rung, cue_flags,
+                                     self.config.pool_sentences)
+        rung = self.state["s2"].predict_proba(rung_x)
+        act = np.column_stack([m.predict_proba(actor_x[a])[:, 1] for a, m in enumerate(self.state["s2_actors"])])
+        return rung, act, analyses, sents, xs, owner
+
+    def predict_proba(self, texts):  # noqa: ANN001
+        rung, act, *_ = self._predict_all(list(texts))
+        return rung, act
+
+    def predict(self, texts, *, evidence_k: int = 3) -> BatchOutput:  # noqa: ANN001
+        texts = list(texts)
+        rung, act, analyses, sents, xs, owner = self._predict_all(texts)
+        if not evidence_k:
+            return BatchOutput(rung, act, [[] for _ in texts])
+        return BatchOutput(rung, act, self._evidence(texts, analyses, rung.argmax(1), xs, owner, evidence_k))
+
+    def _evidence(self, texts, analyses, rungs, xs, owner, k: int) -> list[list[dict[str, Any]]]:  # noqa: ANN001
+        """Top-k sentences by their own stage-1 score for the segment's rung, with terms."""
+        out: list[list[dict[str, Any]]] = [[] for _ in texts]
+        if not len(owner):
+            return out
+        contrib = self.state["contrib"]
+        row_rung = rungs[owner]
+        scores = np.zeros(len(owner))
+        for r in np.unique(row_rung):
+            mask = row_rung == r
+            scores[mask] = xs[mask] @ contrib[r]
+        terms = self._display_terms()
+        start = 0
+        for i, a in enumerate(analyses):
+            m = len(a.sentences)
+            rows = range(start, start + m)
+            start += m
+            r = int(rungs[i])
+            for j in sorted(rows, key=lambda j: -scores[j])[:k]:
+                lo, hi = xs.indptr[j], xs.indptr[j + 1]
+                if lo == hi:
+                    continue
+                feats = xs.indices[lo:hi]
+                values = xs.data[lo:hi] * contrib[r][feats]
+                top = np.argsort(-values)[:5]
+                s, e = a.sentences[j - (start - m)]
+                out[i].append({"sentence": texts[i][s:e], "score": round(float(scores[j]), 4), "start": s, "end": e, "rung": r,
+                               "terms": [[terms[feats[t]], round(float(values[t]), 4)] for t in top if values[t] > 0]})
+        return out
+
+    def _display_terms(self) -> list[str]:
+        """Feature index -> readable term (built once per loaded model)."""
+        found = self.__dict__.get("_display_list")
+        if found is None:
+            found = self._display_list = [_display(t) for t in self.state["terms"].tolist()]
+        return found
+
+    def top_terms(self, rung: int, n: int = 20) -> list[tuple[str, float]]:
+        contrib = self.state["contrib"][rung]
+        order = np.argsort(-contrib)[:n]
+        return [(_display(str(self.state["terms"][i])), float(contrib[i])) for i in order]
+
+    # -- persistence -----------------------------------------------------------------------
+    def save(self, directory: Path) -> list[str]:
+        import skops.io as sio
+
+        sio.dump(self.state, Path(directory) / MODEL_FILE)
+        return [MODEL_FILE]
+
+    @classmethod
+    def load(cls, directory, config, codebook):  # noqa: ANN001
+        import skops.io as sio
+
+        from pipeline.errors import UntrustedModelError
+
+        path = Path(directory) / MODEL_FILE
+        untrusted = sio.get_untrusted_types(file=path)
+        unexpected = sorted(set(untrusted) - set(TRUSTED_TYPES))
+        if unexpected:
+            raise UntrustedModelError(path=str(directory), detail=f"{MODEL_FILE} contains types outside the trusted list: {unexpected}")
+        backend = cls(config, codebook)
+        backend.state = sio.load(path, trusted=[t for t in untrusted if t in TRUSTED_TYPES])
+        return backend
+
+
+def _lr(c: float, seed: int, *, balanced: bool):  # noqa: ANN202
+    from sklearn.linear_model import LogisticRegression
+
+    return LogisticRegression(C=c, class_weight="balanced" if balanced else None, max_iter=3000, random_state=seed)
+
+
+def _logit(p: np.ndarray) -> np.ndarray:
+    p = np.clip(p, 1e-6, 1 - 1e-6)
+    return np.log(p / (1 - p))
+
+
+def _display(term: str) -> str:
+    """Feature name -> what a reader sees ("b:borger_inddrage" -> "borger inddrage")."""
+    kind, _, rest = term.partition(":")
+    if kind == "b":
+        return rest.replace("_", " ")
+    if kind in ("cue", "cuerung", "actor"):
+        return term
+    return rest

@@ -1,0 +1,61 @@
+"""compute_trends: one result for the CLI, workflow, report and web; rows left out by reason."""
+
+from __future__ import annotations
+
+import pytest
+
+from pipeline.report import build_report
+from pipeline.trends import TrendOptions, compute_trends, trend_table
+
+from trend_helpers import seg
+
+OPTS = TrendOptions(estimator="cc", bootstrap=0, min_support=1)
+
+
+def test_result_holds_table_national_and_latest(records):
+    result = compute_trends(records, OPTS)
+    assert result.estimator == "cc" and result.table.attrs["estimator"] == "cc"
+    national = trend_table(records, by=(), estimator="cc", bootstrap=0, min_support=1, national=False)
+    assert result.national["share_ge3"].tolist() == pytest.approx(national["share_ge3"].tolist(), nan_ok=True)
+    # latest period with documents per municipality: Aarhus 2021, Ærø 2019
+    assert list(zip(result.latest["municipality"], result.latest["period"])) == [("Aarhus", "2021"), ("Ærø", "2019")]
+    # the municipality rows are compared with that same national table
+    aarhus = result.table[(result.table.municipality == "Aarhus") & (result.table.period == "2019")].iloc[0]
+    assert aarhus.diff_national_share_rung_0 == pytest.approx(1 / 4 - 1 / 2)
+    assert result.left_out == {"noise": 0, "non_danish": 0, "no_date": 0}
+    assert "uncorrected" in result.error_source
+
+
+def test_noise_other_languages_and_undated_rows_are_left_out_and_counted(records):
+    extra = [
+        {"id": "n1", "doc_id": "A1", "municipality": "Aarhus", "year": 2019, "section_kind": "toc", "rung": None,
+         "rung_label": None, "rung_proba": None, "actors": [], "actor_proba": None, "evidence": [], "skipped": "noise"},
+        {**seg("x1", "A9", "Aarhus", 2019, [0, 0, 0, 0, 1]), "lang": "en"},
+        {**seg("x2", "A9", "Aarhus", 2019, [0, 0, 0, 0, 1]), "lang": "und"},
+        {**seg("x3", "A8", "Aarhus", None, [0, 0, 0, 0, 1]), "lang": "da"},
+    ]
+    result = compute_trends(records + extra, OPTS)
+    assert result.left_out == {"noise": 1, "non_danish": 1, "no_date": 1}
+    aarhus = result.table[(result.table.municipality == "Aarhus") & (result.table.period == "2019")].iloc[0]
+    assert aarhus.n_segments == 5  # the 4 fixture segments + the 'und' one
+    assert any("noise" in w for w in result.warnings) and any("not in Danish" in w for w in result.warnings)
+    every = compute_trends(records + extra, TrendOptions(estimator="cc", bootstrap=0, languages=None))
+    assert every.left_out["non_danish"] == 0
+
+
+def test_options_from_config_apply_overrides():
+    from pipeline.config import load_config
+
+    cfg = load_config()
+    opts = TrendOptions.from_config(cfg, by="municipality,doc_type", period="term", bootstrap=None)
+    assert opts.by == ("municipality", "doc_type") and opts.period == "term" and opts.bootstrap == cfg.trends.bootstrap
+
+
+def test_report_takes_a_computed_result(records, tmp_path, monkeypatch):
+    result = compute_trends(records, OPTS)
+    import pipeline.trends as trends_pkg
+
+    monkeypatch.setattr(trends_pkg, "compute_trends", lambda *a, **k: pytest.fail("the report recomputed the trends"))
+    out = build_report(records, out=tmp_path / "r.html", trends=result)
+    html = out.read_text(encoding="utf-8")
+    assert "uncorrected" in html and "Left out" in html
