@@ -42,7 +42,7 @@ def check_document(model, doc: dict[str, Any], *, evidence_k: int = EVIDENCE_K) 
     Evidence offsets in the result refer to ``doc["text"]`` (segment offsets are shifted).
     """
     from pipeline.classify import aggregate_documents
-    from pipeline.segment import segment_document
+    from pipeline.segment import NOISE_SECTION_KINDS, segment_document
 
     text = checked(doc)["text"]
     big = len(text) > BIG_CHARS
@@ -58,14 +58,17 @@ def check_document(model, doc: dict[str, Any], *, evidence_k: int = EVIDENCE_K) 
                                 f"eller klassificér den på kommandolinjen: {_CLI_HINT}".replace(",", "."),
                            message_en=f"the text has too many segments ({len(segments)}; at most {MAX_SEGMENTS}); "
                                       f"split it or use the CLI: {_CLI_HINT}")
+        # noise (tables of contents, attendance, ...) is not classified, as in `samskab classify`; all noise: judge it anyway
+        content = [seg for seg in segments if seg.get("section_kind") not in NOISE_SECTION_KINDS] or segments
         preds = []
-        for i in range(0, len(segments), PREDICT_BATCH):
+        for i in range(0, len(content), PREDICT_BATCH):
             with _PREDICT_LOCK:
-                preds += model.predict_records(segments[i:i + PREDICT_BATCH], evidence_k=evidence_k,
-                                               passthrough=("doc_id", "position", "section", "start", "end", "text"))
+                preds += model.predict_records(content[i:i + PREDICT_BATCH], evidence_k=evidence_k,
+                                               passthrough=("doc_id", "position", "section", "start", "end", "text", "section_kind"))
     finally:
         if big:
             _BIG_SLOT.release()
+    predicted = {p["id"]: p for p in preds}
     starts = {p["id"]: int(p["start"]) for p in preds}
     document = aggregate_documents(preds, evidence_k=evidence_k)[0]
     doc_evidence = []
@@ -79,12 +82,21 @@ def check_document(model, doc: dict[str, Any], *, evidence_k: int = EVIDENCE_K) 
                      "rung_proba": [float(p) for p in document["rung_proba"]], "actors": list(document["actors"]),
                      "n_segments": int(document["n_segments"]), "segment_rung_counts": list(document["segment_rung_counts"]),
                      "evidence": doc_evidence},
-        "segments": [{"id": p["id"], "position": int(p["position"]), "section": p.get("section"), "start": int(p["start"]),
-                      "end": int(p["end"]), "text": p["text"], "rung": int(p["rung"]), "rung_label": p["rung_label"],
-                      "rung_proba": [float(v) for v in p["rung_proba"]], "actors": list(p["actors"]),
-                      "actor_proba": {k: float(v) for k, v in p["actor_proba"].items()},
-                      "evidence": evidence_items(p["evidence"], int(p["start"]))} for p in preds],
+        "segments": [_segment_result(predicted.get(seg["id"]), seg) for seg in segments],
     }
+
+
+def _segment_result(pred: dict[str, Any] | None, segment: dict[str, Any]) -> dict[str, Any]:
+    """One segment of the result: its prediction, or (noise, not classified) rung None and skipped 'noise'."""
+    base = {"id": segment["id"], "position": int(segment["position"]), "section": segment.get("section"),
+            "section_kind": segment.get("section_kind"), "start": int(segment["start"]), "end": int(segment["end"]),
+            "text": segment["text"]}
+    if pred is None:
+        return {**base, "rung": None, "rung_label": None, "rung_proba": None, "actors": [], "actor_proba": {},
+                "evidence": [], "skipped": "noise"}
+    return {**base, "rung": int(pred["rung"]), "rung_label": pred["rung_label"], "rung_proba": [float(v) for v in pred["rung_proba"]],
+            "actors": list(pred["actors"]), "actor_proba": {k: float(v) for k, v in pred["actor_proba"].items()},
+            "evidence": evidence_items(pred["evidence"], int(pred["start"])), "skipped": None}
 
 
 def check_text(model, text: str) -> dict[str, Any]:  # noqa: ANN001

@@ -26,18 +26,22 @@ assert tuple(a.value for a in Actor) == ACTOR_IDS  # noqa: S101 - the codebook f
 
 
 class SegmentResult(BaseModel):
+    """One segment; noise (``section_kind`` toc, navigation, attendance, ...) is not classified: rung null, skipped "noise"."""
+
     id: str
     position: int
     section: str | None = None
+    section_kind: str | None = None
     start: int
     end: int
     text: str
-    rung: int
-    rung_label: str
-    rung_proba: list[float]
+    rung: int | None
+    rung_label: str | None
+    rung_proba: list[float] | None
     actors: list[str]
     actor_proba: dict[str, float]
     evidence: list[Evidence]
+    skipped: str | None = None
 
 
 class DocumentResult(BaseModel):

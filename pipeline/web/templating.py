@@ -11,7 +11,7 @@ from fastapi.responses import HTMLResponse
 
 from pipeline.web.corpus import clean_number
 from pipeline.web.errors import WebError
-from pipeline.web.words import estimate_sentence, left_out_da, warnings_da
+from pipeline.web.words import SECTION_KINDS_DA, estimate_sentence, left_out_da, warnings_da
 
 WEB_DIR = Path(__file__).resolve().parent
 PERIODS = ("year", "quarter", "term")
@@ -83,7 +83,7 @@ def render(request: Request, template: str, status: int = 200, **context: Any) -
     """A page from ``template`` with the context every page shares (model, data source, codebook names)."""
     state = request.app.state
     codebook = state.model.codebook
-    base = {"request": request, "model_name": state.model.name, "corpus": state.corpus, "rungs": codebook.rungs,
+    base = {"request": request, "section_kinds_da": SECTION_KINDS_DA, "model_name": state.model.name, "corpus": state.corpus, "rungs": codebook.rungs,
             "actor_names": {a.id: a.name_da for a in codebook.actors}, "max_upload_mb": state.max_upload_mb,
             "period_names": PERIOD_NAMES_DA}
     return state.templates.TemplateResponse(request, template, {**base, **context}, status_code=status)

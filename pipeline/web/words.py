@@ -18,6 +18,9 @@ _HOW = {
     "ppi": "Tallene kombinerer modellens bud med afsnit, som mennesker har kodet, så modellens fejl er regnet med.",
 }
 _UNCORRECTED = ("cc", "pcc")
+#: section kinds that are not classified (pipeline.segment.NOISE_SECTION_KINDS), for readers
+SECTION_KINDS_DA = {"toc": "indholdsfortegnelse", "navigation": "navigation fra hjemmesiden", "attendance": "mødedeltagere og fravær",
+                    "appendix_list": "bilagsliste", "case_history": "sagens tidligere behandling"}
 
 
 def estimate_sentence(attrs: Mapping[str, Any]) -> str:

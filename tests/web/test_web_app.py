@@ -443,3 +443,37 @@ def test_serve_cli(model_dir, predictions_file, monkeypatch):
     assert calls["app"].state.corpus is not None
     failed = runner.invoke(app, ["serve", "--model", str(model_dir.parent / "missing")])
     assert failed.exit_code == 1 and "samskab train" in failed.output
+
+
+MINUTES = """Referat af mødet i Børne- og Ungeudvalget
+
+Indholdsfortegnelse
+1. Godkendelse af dagsorden
+2. Dialogmøde om skolestruktur
+
+Deltagere: Anne Hansen, Bo Jensen, Carl Nielsen
+Fraværende: Ingen
+
+1. Godkendelse af dagsorden
+Beslutning: Godkendt.
+
+2. Dialogmøde om skolestruktur
+Borgerne blev inviteret til et dialogmøde og en workshop om den nye skolestruktur, hvor forældre og foreninger kunne komme med idéer.
+"""
+
+
+def test_noise_segments_are_not_classified(client):
+    """Tables of contents and attendance lists are shown but not judged, as `samskab classify` leaves them out."""
+    from pipeline.segment import NOISE_SECTION_KINDS
+
+    body = client.post("/api/classify", json={"text": MINUTES}).json()
+    noise = [s for s in body["segments"] if s["section_kind"] in NOISE_SECTION_KINDS]
+    judged = [s for s in body["segments"] if s["section_kind"] not in NOISE_SECTION_KINDS]
+    assert noise and judged
+    assert all(s["rung"] is None and s["rung_proba"] is None and s["skipped"] == "noise" for s in noise)
+    assert all(s["rung"] is not None and s["skipped"] is None for s in judged)
+    assert body["document"]["n_segments"] == len(judged)
+    page = client.post("/check", data={"text": MINUTES})
+    assert page.status_code == 200 and "ikke vurderet" in page.text and "indholdsfortegnelse" in page.text
+    only_noise = client.post("/api/classify", json={"text": "Indholdsfortegnelse\n1. Godkendelse af dagsorden\n2. Eventuelt"}).json()
+    assert only_noise["document"]["n_segments"] >= 1  # nothing but noise: judged anyway, so there is an answer
