@@ -38,7 +38,11 @@ def estimate_sentence(attrs: Mapping[str, Any]) -> str:
     return f"{how} {spread}{low}"
 
 
-_PATTERNS: tuple[tuple[re.Pattern[str], str], ...] = (
+#: (pattern, Danish note); a None note drops the warning (the rows left out get their own sentence, left_out_da)
+_PATTERNS: tuple[tuple[re.Pattern[str], str | None], ...] = (
+    (re.compile(r"were left out$"), None),  # noise, not Danish, no date: all counted in left_out
+    (re.compile(r"ppi needs a labelled calibration sample"), "Der er ingen håndkodet stikprøve af disse dokumenter, så tallene "
+                                                             "er modellens sandsynligheder lagt sammen, ikke rettet for dens fejl."),
     (re.compile(r"error rates come from written examples"), "Modellens fejl er målt på skrevne eksempler. På rigtige tekster "
                                                             "tager den oftere fejl, så intervallerne er for smalle."),
     (re.compile(r"the shares are the classifier's own counts"), "Andelene er modellens egen optælling og ikke rettet for dens "
@@ -48,12 +52,10 @@ _PATTERNS: tuple[tuple[re.Pattern[str], str], ...] = (
                                            "så tallene er modellens egen optælling."),
     (re.compile(r"no held-out predictions"), "Der er ingen håndkodede testafsnit ved modellen, så usikkerheden dækker kun, "
                                              "hvilke dokumenter der er med – ikke modellens fejl."),
-    (re.compile(r"(\d+) of (\d+) records have no (\w+)"), "{0} af {1} afsnit mangler {2} og er ikke talt med."),
     (re.compile(r"(\d+) segments lack `vocab`"), "{0} afsnit mangler oplysning om ordforråd; »snak« og »praksis« bygger på resten."),
     (re.compile(r"`vocab`"), "For disse data ved vi ikke, hvilke afsnit der bruger samskabelsens ord, så kolonnerne "
                              "»snak« og »praksis« er tomme."),
 )
-_FIELDS_DA = {"date": "dato", "year": "år", "municipality": "kommune", "period": "periode"}
 
 
 def warnings_da(warnings: list[str] | tuple[str, ...] | None) -> list[str]:
@@ -63,7 +65,8 @@ def warnings_da(warnings: list[str] | tuple[str, ...] | None) -> list[str]:
         for pattern, danish in _PATTERNS:
             match = pattern.search(warning)
             if match:
-                out.append(danish.format(*(_FIELDS_DA.get(g, g) for g in match.groups())))
+                if danish is not None:
+                    out.append(danish.format(*match.groups()))
                 break
         else:
             out.append("Beregningen har en bemærkning, der kan påvirke tallene. Spørg den, der har sat data op, "
@@ -82,4 +85,4 @@ def left_out_da(left_out: Mapping[str, int] | None) -> str | None:
         return None
     total = sum(n for n in (left_out or {}).values() if n)
     listed = parts[0] if len(parts) == 1 else ", ".join(parts[:-1]) + " og " + parts[-1]
-    return f"{total} afsnit er ikke talt med: {listed}."
+    return f"{total} afsnit er ikke talt med: {listed}" + ("" if listed.endswith(".") else ".")

@@ -62,7 +62,7 @@ def test_trend_warnings_become_danish_notes(model_dir, tmp_path):
 @pytest.mark.parametrize("warning,danish", [
     ("cc needs a held-out set at segment level (none); fell back to cc", "ikke nok håndkodede afsnit"),
     ("no held-out predictions (heldout_predictions.jsonl): intervals cover document sampling only", "ingen håndkodede testafsnit"),
-    ("3 of 40 records have no date and were left out", "3 af 40 afsnit mangler dato"),
+    ("ppi needs a labelled calibration sample (--calibration); fell back to pcc", "ingen håndkodet stikprøve"),
     ("no `vocab` field in the predictions: talk/practice columns are empty", "er tomme"),
     ("7 segments lack `vocab`: talk/practice use the others", "7 afsnit mangler oplysning om ordforråd"),
     ("the error rates come from written examples; on real text the model errs more often", "målt på skrevne eksempler"),
@@ -76,12 +76,22 @@ def test_warnings_da(warning, danish):
     assert len(out) == 1 and danish in out[0]
 
 
+@pytest.mark.parametrize("warning", ["41 noise segments (tables of contents, attendance, ...) were left out",
+                                     "3 segments not in Danish were left out",
+                                     "3 of 40 records have no a year or date and were left out"])
+def test_left_out_warnings_are_said_once_by_left_out_da(warning):
+    from pipeline.web.words import warnings_da
+
+    assert warnings_da([warning]) == []
+
+
 def test_left_out_da():
     from pipeline.web.words import left_out_da
 
     assert left_out_da({"noise": 0, "non_danish": 0}) is None and left_out_da(None) is None
     assert left_out_da({"noise": 12, "non_danish": 0, "no_date": 3}) == (
         "15 afsnit er ikke talt med: 12 var mødedeltagere, indholdsfortegnelser, bilagslister o.l. og 3 havde ingen dato.")
+    assert left_out_da({"noise": 4}) == "4 afsnit er ikke talt med: 4 var mødedeltagere, indholdsfortegnelser, bilagslister o.l."
 
 
 def test_estimate_sentence_says_whether_the_model_error_is_covered():
