@@ -57,6 +57,8 @@ class ModelConfig(_Section):
     cue_features: bool = True     # codebook cue matches (negation, demotion, participation) as features
     compounds: bool = True        # parts of unknown compounds as features
     drop_function_words: bool = True  # function words (and "kommune") never become features
+    concreteness: bool = True     # stage 2 sees dense signs of a concrete case vs generic talk
+    augment_long: float = Field(0.5, ge=0, le=3)  # synthetic long items (a segment among rung-0 ones), share of n
 
 
 class ClassifyConfig(_Section):

@@ -288,7 +288,7 @@ def render_report(trends, *, records: Sequence[Mapping[str, Any]] = (), model_di
 
 
 def build_report(records: Iterable[Mapping[str, Any]], *, out: str | Path, model_dir: str | Path | None = None,
-                 trends: Any = None, options: Any = None, calibration: Any = None,
+                 trends: Any = None, options: Any = None, calibration: Any = None, calibration_weights: Any = None,
                  by: str | Sequence[str] = ("municipality",), period: str = "year", unit: str = "segment",
                  estimator: str = "auto", municipalities: Sequence[str] | None = None, threshold: float = 0.5,
                  min_support: int = 5, bootstrap: int = 500, seed: int = 13, quotes_per_rung: int = 3,
@@ -308,7 +308,8 @@ def build_report(records: Iterable[Mapping[str, Any]], *, out: str | Path, model
     if trends is None:
         options = options or TrendOptions(by=as_tuple(by), period=period, unit=unit, estimator=estimator, threshold=threshold,
                                           min_support=min_support, bootstrap=bootstrap, seed=seed)
-        trends = compute_trends(records, options, model_dir=model_dir, calibration=calibration, municipalities=municipalities)
+        trends = compute_trends(records, options, model_dir=model_dir, calibration=calibration,
+                                calibration_weights=calibration_weights, municipalities=municipalities)
     if municipalities:
         records = [r for r in records if r.get("municipality") in set(municipalities)]
     html = render_report(trends, records=records, model_dir=model_dir, title=title, quotes_per_rung=quotes_per_rung)

@@ -20,6 +20,7 @@ _ESTIMATOR_HELP = ("auto | cc | pcc | acc | pacc | ppi. auto: with --calibration
                    "with the corpus-wide calibration rates elsewhere; without, the lowest error on the model's held-out set.")
 _CALIBRATION_HELP = ("Labelled sample of this corpus (id, rung; .jsonl/.csv/.parquet, e.g. from `samskab label sample` + "
                      "export/import): corrects the counts and widens the intervals by the error that remains.")
+_SAMPLE_HELP = "The `samskab label sample` file the labels came from: its weights correct for a stratified sample."
 _MODEL_HELP = "Model folder whose heldout_predictions.jsonl feeds acc/pacc/auto (and whose metrics.json / MODEL_CARD.md the report shows)."
 
 
@@ -60,7 +61,7 @@ def register(app: typer.Typer) -> None:
         unit: str = typer.Option("segment", "--unit", help="segment | document (a document counts at the highest rung any of its segments reaches)."),
         estimator: str = typer.Option("auto", "--estimator", help=_ESTIMATOR_HELP),
         calibration: Path = typer.Option(None, "--calibration", help=_CALIBRATION_HELP),
-        sample: Path = typer.Option(None, "--sample", help="The `samskab label sample` file the labels came from: its weights correct for a stratified sample."),
+        sample: Path = typer.Option(None, "--sample", help=_SAMPLE_HELP),
         model: Path = typer.Option(None, "--model", help=_MODEL_HELP + " Default: models/default when present."),
         municipality: list[str] = typer.Option(None, "--municipality", "-m", help="Only these municipalities (repeatable)."),
         all_languages: bool = typer.Option(False, "--all-languages", help="Count segments in every language (default: Danish and too-short-to-tell only)."),
@@ -128,6 +129,7 @@ def register(app: typer.Typer) -> None:
         unit: str = typer.Option("segment", "--unit", help="segment | document."),
         estimator: str = typer.Option("auto", "--estimator", help=_ESTIMATOR_HELP),
         calibration: Path = typer.Option(None, "--calibration", help=_CALIBRATION_HELP),
+        sample: Path = typer.Option(None, "--sample", help=_SAMPLE_HELP),
         municipality: list[str] = typer.Option(None, "--municipality", "-m", help="Only these municipalities (repeatable)."),
         bootstrap: int = typer.Option(None, "--bootstrap", help="Bootstrap rounds (0 = none). Default: config."),
         overrides: list[str] = typer.Option(None, "--set", help="Config override, e.g. --set trends.threshold=0.6."),
@@ -149,5 +151,5 @@ def register(app: typer.Typer) -> None:
         records = load_predictions(predictions, db=db)
         _ui.phase(f"Building the report ({len(records)} segments)")
         path = build_report(records, out=out, model_dir=_model_dir(model), options=options, calibration=calibration,
-                            municipalities=municipality or None)
+                            calibration_weights=sample, municipalities=municipality or None)
         _ui.good(f"wrote {path}")

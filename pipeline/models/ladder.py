@@ -37,6 +37,33 @@ TRUSTED_TYPES = [
 ]
 
 
+GENERIC_WORDS = frozenset("man du dig din dit dine kan kunne bør skal skulle typisk ofte fx eksempelvis generelt "
+                          "metode metoder hvis når bl.a. f.eks. altid gerne muligt mulighed vigtigt vigtig".split())
+PAST_WORDS = frozenset("blev har havde var afholdt holdt gennemført nedsat besluttet vedtaget deltog mødtes "
+                       "sidste sidst siden".split())
+WE_WORDS = frozenset("vi os vores".split())
+N_DENSE = 8
+
+
+def concreteness(text: str, a: TextAnalysis) -> list[float]:
+    """Dense signs of a concrete case versus generic talk (codebook rule 1).
+
+    Concrete segments name places, dates and numbers and tell what was done; generic ones
+    explain, advise and generalise ("man", "kan", "bør", "typisk").
+    """
+    n = len(a.words) or 1
+    sent_starts = {s for s, _ in a.sentences}
+    proper = sum(1 for (s, _), w in zip(a.spans, a.words, strict=True)
+                 if s not in sent_starts and text[s].isupper() and w.isalpha() and not text[s:s + 2].isupper())
+    digits = sum(1 for w in a.words if w[0].isdigit())
+    years = sum(1 for w in a.words if len(w) == 4 and w.isdigit() and w[:2] in ("19", "20"))
+    generic = sum(1 for w in a.words if w in GENERIC_WORDS)
+    past = sum(1 for w in a.words if w in PAST_WORDS)
+    we = sum(1 for w in a.words if w in WE_WORDS)
+    return [np.log1p(n) / 5, proper / n * 10, digits / n * 10, float(years > 0), generic / n * 10, past / n * 10,
+            we / n * 10, float(len(a.sentences) > 1)]
+
+
 class _Featuriser:
     """Texts -> per-sentence feature names (built once per process; caches per word)."""
 
@@ -60,7 +87,7 @@ class _Featuriser:
                 self._word_feats[word] = feats
         return feats
 
-    def __call__(self, text: str) -> tuple[TextAnalysis, list[list[str]]]:
+    def __call__(self, text: str) -> tuple[TextAnalysis, list[list[str]], list[float]]:
         a = analyse(text, self.lexicon)
         per = self.cues.cue_features(a) if self.config.cue_features else [[] for _ in a.sentences]
         prev: list[str | None] = [None] * len(a.sentences)
@@ -73,7 +100,7 @@ class _Featuriser:
             if prev[s] is not None:
                 per[s].append(f"b:{prev[s][2:]}_{head[2:]}")
             prev[s] = head
-        return a, per
+        return a, per, concreteness(text, a) if self.config.concreteness else [0.0] * N_DENSE
 
 
 class LadderBackend(Backend):
@@ -133,19 +160,21 @@ class LadderBackend(Backend):
         seg_counts = (pool @ sent_counts).tocsr()
         return self._tfidf(seg_counts), self._tfidf(sent_counts), owner
 
-    def _analyse(self, texts: list[str]) -> tuple[list[TextAnalysis], list[list[str]], list[list[list[str]]]]:
-        analyses, segs, sents = [], [], []
+    def _analyse(self, texts: list[str]):  # noqa: ANN202
+        """Analyses, segment feature lists, per-sentence feature lists, dense concreteness."""
+        analyses, segs, sents, dense = [], [], [], []
         f = self.featuriser
         for t in texts:
-            a, per = f(t)
+            a, per, d = f(t)
             analyses.append(a)
             sents.append(per)
             segs.append([x for s in per for x in s])
-        return analyses, segs, sents
+            dense.append(d)
+        return analyses, segs, sents, np.asarray(dense, dtype=np.float64).reshape(len(texts), N_DENSE)
 
     # -- stage 2 inputs -----------------------------------------------------------------
     @staticmethod
-    def _pool(seg_rung, sent_rung, owner, n, seg_act, sent_act, cue_rung, cue_flags, pool=True):  # noqa: ANN001, ANN205
+    def _pool(seg_rung, sent_rung, owner, n, seg_act, sent_act, cue_rung, cue_flags, dense, pool=True):  # noqa: ANN001, ANN205
         """Stage-2 design matrices from stage-1 outputs (rung and per-actor)."""
         eps = 1e-6
         cum_max = np.zeros((n, N_RUNGS - 1))
@@ -157,8 +186,9 @@ class LadderBackend(Backend):
         seg_cum = np.cumsum(seg_rung[:, ::-1], axis=1)[:, ::-1][:, 1:]
         if not pool:
             cum_max, act_max = seg_cum, _logit(seg_act)
-        rung_x = np.hstack([np.log(seg_rung + eps), _logit(seg_cum), _logit(cum_max), cue_rung])
-        actor_x = [np.column_stack([_logit(seg_act[:, a]), act_max[:, a], cue_flags[:, a, :]]) for a in range(seg_act.shape[1])]
+        rung_x = np.hstack([np.log(seg_rung + eps), _logit(seg_cum), _logit(cum_max), cue_rung, dense])
+        actor_x = [np.column_stack([_logit(seg_act[:, a]), act_max[:, a], cue_flags[:, a, :], np.log(seg_rung[:, :1] + eps), dense])
+                   for a in range(seg_act.shape[1])]
         return rung_x, actor_x
 
     def _cue_summary(self, sents: list[list[list[str]]]) -> tuple[np.ndarray, np.ndarray]:
@@ -192,14 +222,14 @@ class LadderBackend(Backend):
 
     # -- training -----------------------------------------------------------------------
     def fit(self, texts, rungs, actors, *, progress: ProgressFn | None = None) -> None:  # noqa: ANN001
-        from sklearn.model_selection import StratifiedKFold
+        from sklearn.model_selection import StratifiedGroupKFold
 
         cfg = self.config
         say = progress or (lambda msg, frac: None)
-        rungs = np.asarray(rungs)
-        actors = np.asarray(actors)
+        texts, rungs, actors, groups = long_items(list(texts), np.asarray(rungs), np.asarray(actors), share=cfg.augment_long,
+                                                  seed=cfg.seed)
         say("analysing", 0.05)
-        _, segs, sents = self._analyse(list(texts))
+        _, segs, sents, dense = self._analyse(list(texts))
         say("vocabulary", 0.15)
         df: dict[str, int] = {}
         for feats in segs:
@@ -216,14 +246,14 @@ class LadderBackend(Backend):
         say("stage 1, out of fold", 0.3)
         oof = {"seg_rung": np.zeros((n, N_RUNGS)), "sent_rung": np.zeros((xs.shape[0], N_RUNGS)),
                "seg_act": np.zeros((n, actors.shape[1])), "sent_act": np.zeros((xs.shape[0], actors.shape[1]))}
-        folds = StratifiedKFold(n_splits=5, shuffle=True, random_state=cfg.seed)
-        for train_idx, test_idx in folds.split(np.zeros(n), rungs):
+        folds = StratifiedGroupKFold(n_splits=5, shuffle=True, random_state=cfg.seed)
+        for train_idx, test_idx in folds.split(np.zeros(n), rungs, groups):
             self.state.update(self._fit_stage1(x[train_idx], rungs[train_idx], actors[train_idx]))
             sent_mask = np.isin(owner, test_idx)
             outs = self._stage1(x[test_idx], xs[sent_mask])
             oof["seg_rung"][test_idx], oof["sent_rung"][sent_mask], oof["seg_act"][test_idx], oof["sent_act"][sent_mask] = outs
         say("stage 2", 0.7)
-        rung_x, actor_x = self._pool(oof["seg_rung"], oof["sent_rung"], owner, n, oof["seg_act"], oof["sent_act"], cue_rung, cue_flags,
+        rung_x, actor_x = self._pool(oof["seg_rung"], oof["sent_rung"], owner, n, oof["seg_act"], oof["sent_act"], cue_rung, cue_flags, dense,
                                      self.config.pool_sentences)
         s2 = _lr(1.0, cfg.seed, balanced=True).fit(rung_x, rungs)
         s2_actors = [_lr(1.0, cfg.seed, balanced=False).fit(actor_x[a], actors[:, a]) for a in range(actors.shape[1])]
@@ -242,11 +272,11 @@ class LadderBackend(Backend):
 
     # -- prediction -----------------------------------------------------------------------
     def _predict_all(self, texts: list[str]):  # noqa: ANN202
-        analyses, _, sents = self._analyse(texts)
+        analyses, _, sents, dense = self._analyse(texts)
         x, xs, owner = self._matrices(sents)
         seg_rung, sent_rung, seg_act, sent_act = self._stage1(x, xs)
         cue_rung, cue_flags = self._cue_summary(sents)
-        rung_x, actor_x = self._pool(seg_rung, sent_rung, owner, len(texts), seg_act, sent_act, cue_rung, cue_flags,
+        rung_x, actor_x = self._pool(seg_rung, sent_rung, owner, len(texts), seg_act, sent_act, cue_rung, cue_flags, dense,
                                      self.config.pool_sentences)
         rung = self.state["s2"].predict_proba(rung_x)
         act = np.column_stack([m.predict_proba(actor_x[a])[:, 1] for a, m in enumerate(self.state["s2_actors"])])
@@ -326,6 +356,37 @@ class LadderBackend(Backend):
         backend = cls(config, codebook)
         backend.state = sio.load(path, trusted=[t for t in untrusted if t in TRUSTED_TYPES])
         return backend
+
+
+def long_items(texts: list[str], rungs: np.ndarray, actors: np.ndarray, *, share: float, seed: int):  # noqa: ANN201
+    """Add synthetic long items: a labelled segment placed among one to three rung-0 segments.
+
+    Real minutes items hold one decisive clause among economy, case history and decisions;
+    the codebook labels the highest rung described (rule 2), so the long item takes the
+    segment's rung and the union of the actors. This teaches stage 2 to trust the best
+    sentence. Each long item is grouped with its labelled segment so the out-of-fold
+    predictions never see it in training.
+    """
+    import random
+
+    n = len(texts)
+    groups = np.arange(n)
+    zeros = [i for i in range(n) if rungs[i] == 0]
+    k = int(share * n)
+    if not k or len(zeros) < 3:
+        return texts, rungs, actors, groups
+    rng = random.Random(seed)
+    new_texts, new_rungs, new_actors, new_groups = [], [], [], []
+    for _ in range(k):
+        main = rng.randrange(n)
+        parts = [main] + rng.sample([z for z in zeros if z != main][:5000], rng.randint(1, 3))
+        rng.shuffle(parts)
+        new_texts.append(" ".join(texts[i] for i in parts))
+        new_rungs.append(max(rungs[i] for i in parts))
+        new_actors.append(np.max([actors[i] for i in parts], axis=0))
+        new_groups.append(main)
+    return (texts + new_texts, np.concatenate([rungs, new_rungs]), np.vstack([actors, new_actors]),
+            np.concatenate([groups, new_groups]))
 
 
 def _lr(c: float, seed: int, *, balanced: bool):  # noqa: ANN202

@@ -81,11 +81,6 @@ class CalibrationSample:
 
         return np.array([c == cell for c in self.cells], dtype=bool)
 
-    def in_cells(self, match) -> Any:  # noqa: ANN001 - a predicate on the cell tuple
-        import numpy as np
-
-        return np.array([bool(match(c)) for c in self.cells], dtype=bool)
-
 
 def match_calibration(labels: Mapping[str, int], ids: Any, p: np.ndarray, cell_keys: list[tuple],
                       weights: Mapping[str, float] | None = None) -> CalibrationSample:
@@ -101,7 +96,7 @@ def match_calibration(labels: Mapping[str, int], ids: Any, p: np.ndarray, cell_k
                              n_labels=len(labels), n_unmatched=len(labels) - len(rows))
 
 
-def describe(corr: Correction, estimator: str) -> str:
+def describe(corr: Correction) -> str:
     """The ``calibration`` column of a row: where its correction comes from."""
     if corr.kind is None:
         return "none"

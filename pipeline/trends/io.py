@@ -127,10 +127,11 @@ def load_sample_weights(source: str | Path | Iterable[Mapping[str, Any]]) -> dic
 
 
 def _find_real_text(metrics: Mapping[str, Any]) -> tuple[str, Mapping[str, Any]] | None:
-    for key, value in metrics.items():
-        if "real" in str(key).lower() and isinstance(value, Mapping):
-            return str(key), value
-    return None
+    """A real-text evaluation: an entry flagged ``real_text`` (``samskab train --real``), else one named *real*."""
+    entries = [(str(k), v) for k, v in metrics.items() if isinstance(v, Mapping)]
+    flagged = [(k, v) for k, v in entries if v.get("real_text")]
+    named = [(k, v) for k, v in entries if "real" in k.lower()]
+    return (flagged or named or [None])[0]
 
 
 def model_real_text_figures(model_dir: str | Path | None) -> str:

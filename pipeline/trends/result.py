@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -72,11 +72,6 @@ class TrendResult:
     model_real_text: str
     warnings: list[str] = field(default_factory=list)
     left_out: dict[str, int] = field(default_factory=dict)
-
-    def about(self) -> dict[str, Any]:
-        """The JSON-able description written beside the table."""
-        return {**self.table.attrs, "options": asdict(self.options), "error_source": self.error_source,
-                "model_real_text": self.model_real_text, "warnings": list(self.warnings), "left_out": dict(self.left_out)}
 
 
 def latest_per_group(table: pd.DataFrame, by: Sequence[str]) -> pd.DataFrame:

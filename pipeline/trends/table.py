@@ -251,6 +251,9 @@ def trend_table(
     if labels is not None and unit == "segment":
         cell_keys = list(zip(*[seg[k] for k in keys], seg["pkey"])) if len(seg) else []
         cal = match_calibration(labels, seg["id"].tolist(), p_seg, cell_keys, calibration_weights)
+        if len(cal.y) == 0 and len(seg):
+            raise DataError(detail=f"none of the {cal.n_labels} calibration labels matches a counted prediction by id; "
+                                   "label a sample of this corpus (`samskab label sample`) and keep its ids")
         if cal.n_unmatched:
             warnings.append(f"{cal.n_unmatched} of {cal.n_labels} calibration labels match no counted prediction "
                             "(unknown id, noise, other language or no date) and were not used")
@@ -280,7 +283,7 @@ def trend_table(
             cell = cells.get((*group, pkey))
             cell_name, corr, n_lab = corrections.for_cell((*group, pkey))
             spec = get_estimator(cell_name)
-            row.update(estimator=cell_name, ci_method=ci_method(spec, corr, bootstrap), calibration=describe(corr, cell_name),
+            row.update(estimator=cell_name, ci_method=ci_method(spec, corr, bootstrap), calibration=describe(corr),
                        n_labelled=n_lab)
             if cell is None:
                 row.update(n_documents=0, n_segments=0)

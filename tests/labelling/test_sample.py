@@ -67,3 +67,15 @@ def test_cli_sample_then_export_round_trip(tmp_path):
     res = runner.invoke(app, ["label", "export", str(out), "--format", "csv", "--out", str(csv_out)])
     assert res.exit_code == 0, res.output
     assert csv_out.read_text(encoding="utf-8").count("\n") == 9  # header + 8
+
+
+def test_cli_sample_from_the_store_feeds_export_by_ids(store_path, tmp_path):
+    out = tmp_path / "sample.jsonl"
+    runner = CliRunner()
+    res = runner.invoke(app, ["label", "sample", "--db", str(store_path), "-n", "6", "--stratify", "municipality", "--out", str(out)])
+    assert res.exit_code == 0, res.output
+    rows = [json.loads(line) for line in out.read_text(encoding="utf-8").splitlines()]
+    assert Counter(r["municipality"] for r in rows) == {"Aarhus": 2, "Ærø": 2, "Kolding": 2}
+    csv_out = tmp_path / "to_label.csv"
+    res = runner.invoke(app, ["label", "export", "--db", str(store_path), "--ids", str(out), "--format", "csv", "--out", str(csv_out)])
+    assert res.exit_code == 0, res.output

@@ -8,8 +8,8 @@ import pytest
 from typer.testing import CliRunner
 
 from pipeline.cli import app
-from pipeline.errors import LabelFileError
-from pipeline.trends import TrendOptions, compute_trends, trend_table
+from pipeline.errors import DataError, LabelFileError
+from pipeline.trends import TrendOptions, compute_trends, model_real_text_figures, trend_table
 from pipeline.trends.simulate import simulate
 
 from trend_helpers import seg
@@ -80,6 +80,8 @@ def test_thin_cells_borrow_the_corpus_wide_rates_and_say_so():
 def test_labels_outside_the_predictions_are_reported(four):
     table = trend_table(four, estimator="ppi", calibration={"s1": 0, "nope": 2}, bootstrap=0, min_cell_labels=1)
     assert any("1 of 2 calibration labels match no counted prediction" in w for w in table.attrs["warnings"])
+    with pytest.raises(DataError, match="none of the 1 calibration labels"):
+        trend_table(four, estimator="ppi", calibration={"nope": 2}, bootstrap=0)
 
 
 def test_bad_calibration_file_names_the_line(tmp_path, four):
@@ -102,6 +104,9 @@ def test_without_calibration_the_warnings_say_where_error_rates_come_from(tmp_pa
     res = compute_trends(recs, TrendOptions(by=(), estimator="pacc", bootstrap=0), model_dir=model)
     assert "real_dev: rung_accuracy 0.41, rung_macro_f1 0.38 (n=170)" == res.model_real_text
     assert "written examples" in res.error_source
+    (model / "metrics.json").write_text(json.dumps({"minutes": {"real_text": True, "n": 150, "rung_accuracy": 0.52}}),
+                                        encoding="utf-8")
+    assert model_real_text_figures(model) == "minutes: rung_accuracy 0.52 (n=150)"
 
 
 def test_cli_trends_with_calibration(tmp_path):
@@ -141,3 +146,21 @@ def test_report_shows_the_calibration_used(tmp_path):
     out = build_report(recs, out=tmp_path / "r.html", by="", bootstrap=20, calibration=dict(list(labels.items())[:40]))
     html = out.read_text(encoding="utf-8")
     assert "calibration sample of this corpus (40 labelled segments)" in html and "40 of 40 labels matched" in html
+
+
+def test_cli_report_with_a_weighted_sample(tmp_path):
+    recs, labels = _population([0.5, 0.2, 0.1, 0.1, 0.1])
+    pred = tmp_path / "pred.jsonl"
+    pred.write_text("".join(json.dumps(r) + "\n" for r in recs), encoding="utf-8")
+    chosen = list(labels.items())[::5]
+    (tmp_path / "labels.jsonl").write_text("".join(json.dumps({"id": i, "rung": y}) + "\n" for i, y in chosen), encoding="utf-8")
+    (tmp_path / "sample.jsonl").write_text("".join(json.dumps({"id": i, "sample_weight": 5.0}) + "\n" for i, _ in chosen),
+                                           encoding="utf-8")
+    res = CliRunner().invoke(app, ["report", str(pred), "--calibration", str(tmp_path / "labels.jsonl"), "--sample",
+                                   str(tmp_path / "sample.jsonl"), "--by", "", "--bootstrap", "20", "--out", str(tmp_path / "r.html")])
+    assert res.exit_code == 0, res.output
+    assert "40 of 40 labels matched" in (tmp_path / "r.html").read_text(encoding="utf-8")
+    (tmp_path / "sample.jsonl").write_text('{"id": "x"}\n', encoding="utf-8")
+    res = CliRunner().invoke(app, ["trends", str(pred), "--calibration", str(tmp_path / "labels.jsonl"), "--sample",
+                                   str(tmp_path / "sample.jsonl"), "--by", ""])
+    assert res.exit_code != 0 and "sample.jsonl:1" in res.output and "sample_weight" in res.output
