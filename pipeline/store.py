@@ -262,7 +262,9 @@ class CorpusStore:
         """Predictions of a run (the latest finished one by default) with their segment metadata."""
         run_id = run_id or self.latest_run()
         if run_id is None:
-            raise StoreError(path=str(self.path), detail="no finished run with predictions; run `samskab classify` first")
+            raise StoreError(path=str(self.path), detail="no finished run with predictions; store one with "
+                             "`samskab classify --db DB --out FILE --to-store`, or serve a predictions file "
+                             "(`samskab serve --predictions FILE`; after `make demo`: `samskab serve out/demo`)")
         meta = tuple(c for c in ("municipality", "date", "year", "doc_type", "doc_id", "text", "section_kind")
                      if c in self.segment_columns)
         have = {r[0] for r in self.con.execute("DESCRIBE predictions").fetchall()}  # a read-only store may predate a column
@@ -271,11 +273,57 @@ class CorpusStore:
                "FROM predictions p LEFT JOIN segments s ON s.id = p.segment_id WHERE p.run_id = ? ORDER BY s.doc_id, s.position, p.segment_id")
         out = []
         for r in self.con.execute(sql, [run_id]).fetchall():
-            record = dict(zip(PREDICTION_COLUMNS + meta, r))
+            record = dict(zip(columns + meta, r))
+            for c in _JSON_PREDICTION:
+                record[c] = json.loads(record[c]) if record[c] is not None else None
+            for c in ("vocab", "lang"):  # unknown (an old corpus file, or not recorded): left out, as in a file without them
+                if record.get(c) is None:
+                    record.pop(c, None)
+            out.append(record)
+        return out
+
+    def document_links(self) -> dict[str, tuple[str | None, str | None]]:
+        """Each document's (url, title), by document id."""
+        return {r[0]: (r[1], r[2]) for r in self.con.execute("SELECT id, url, title FROM documents").fetchall()}
+
+    def search_predictions(self, run_id: str, *, municipality: str | None = None, rung: int | None = None,
+                           actor: str | None = None, year: int | None = None, doc_id: str | None = None,
+                           text: str | None = None, limit: int = 20, offset: int = 0) -> tuple[int, list[dict[str, Any]]]:
+        """One page of a run's predictions with segment and document metadata, and the total matching.
+
+        ``text`` is a case-insensitive substring of the segment text (LIKE wildcards in it are
+        literal); ``actor`` a codebook actor id. Ordered newest year first, then municipality,
+        document and position.
+        """
+        where, params = ["p.run_id = ? AND p.rung IS NOT NULL"], [run_id]  # noise segments are not classified
+        for condition, value in (("s.municipality = ?", municipality), ("p.rung = ?", rung), ("s.year = ?", year),
+                                 ("s.doc_id = ?", doc_id)):
+            if value is not None:
+                where.append(condition)
+                params.append(value)
+        if actor:  # actors are stored as a JSON list of ids
+            where.append("p.actors LIKE ?")
+            params.append(f'%{json.dumps(actor)}%')
+        if text:
+            escaped = text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+            where.append("s.text ILIKE ? ESCAPE '\\'")
+            params.append(f"%{escaped}%")
+        sql_from = ("FROM predictions p LEFT JOIN segments s ON s.id = p.segment_id "
+                    "LEFT JOIN documents d ON d.id = s.doc_id WHERE " + " AND ".join(where))
+        columns = ("segment_id", "rung", "rung_label", "rung_proba", "actors", "evidence", "doc_id", "municipality", "year",
+                   "date", "text", "url", "title")
+        select = ("SELECT p.segment_id, p.rung, p.rung_label, p.rung_proba, p.actors, p.evidence, s.doc_id, s.municipality, "
+                  "s.year, s.date, s.text, d.url, d.title ")
+        total = int(self.con.execute("SELECT count(*) " + sql_from, params).fetchone()[0])
+        rows = self.con.execute(select + sql_from + " ORDER BY s.year DESC NULLS LAST, s.municipality, s.doc_id, s.position "
+                                "LIMIT ? OFFSET ?", [*params, limit, offset]).fetchall()
+        out = []
+        for r in rows:
+            record = dict(zip(columns, r))
             for c in _JSON_PREDICTION:
                 record[c] = json.loads(record[c]) if record[c] is not None else None
             out.append(record)
-        return out
+        return total, out
 
     # -- export and stats
     def export(self, what: Literal["documents", "segments"], out: str | Path) -> int:
