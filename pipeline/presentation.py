@@ -170,8 +170,11 @@ def estimate_sentence(attrs: Mapping[str, Any], lang: str = "da") -> str:
     return f"{how} {spread}{low}"
 
 
-_PATTERNS: tuple[tuple[re.Pattern[str], str], ...] = (
-    (re.compile(r"(\d+) noise segments"), ""),  # said by left_out_sentence
+#: (pattern, Danish note); a None note drops the warning (the rows left out get their own sentence, left_out_sentence)
+_PATTERNS: tuple[tuple[re.Pattern[str], str | None], ...] = (
+    (re.compile(r"were left out$"), None),  # noise, not Danish, no date: all counted in left_out
+    (re.compile(r"ppi needs a labelled calibration sample"), "Der er ingen håndkodet stikprøve af disse dokumenter, så tallene "
+                                                             "er modellens sandsynligheder lagt sammen, ikke rettet for dens fejl."),
     (re.compile(r"error rates come from written examples"), "Modellens fejl er målt på skrevne eksempler. På rigtige tekster "
                                                             "tager den oftere fejl, så intervallerne er for smalle."),
     (re.compile(r"the shares are the classifier's own counts"), "Andelene er modellens egen optælling og ikke rettet for dens "
@@ -181,19 +184,16 @@ _PATTERNS: tuple[tuple[re.Pattern[str], str], ...] = (
                                            "så tallene er modellens egen optælling."),
     (re.compile(r"no held-out predictions"), "Der er ingen håndkodede testafsnit ved modellen, så usikkerheden dækker kun, "
                                              "hvilke dokumenter der er med – ikke modellens fejl."),
-    (re.compile(r"(\d+) of (\d+) records have no (\w+)"), "{0} af {1} afsnit mangler {2} og er ikke talt med."),
     (re.compile(r"(\d+) segments lack `vocab`"), "{0} afsnit mangler oplysning om ordforråd; »snak« og »praksis« bygger på resten."),
     (re.compile(r"`vocab`"), "For disse data ved vi ikke, hvilke afsnit der bruger samskabelsens ord, så kolonnerne "
                              "»snak« og »praksis« er tomme."),
-    (re.compile(r"(\d+) empty .* cells"), "{0} kombinationer af gruppe og periode har ingen dokumenter og er udeladt."),
 )
-_FIELDS_DA = {"date": "dato", "year": "år", "municipality": "kommune", "period": "periode"}
 
 
 def warnings_text(warnings: Sequence[str] | None, lang: str = "da") -> list[str]:
     """The trend computation's warnings for readers: Danish notes (one unknown warning gets a general note), or as given.
 
-    The count of noise segments left out is not repeated here: :func:`left_out_sentence` says it.
+    The rows left out (noise, not Danish, no date) are not repeated here: :func:`left_out_sentence` says them.
     """
     if lang != "da":
         return list(dict.fromkeys(w for w in warnings or () if not _PATTERNS[0][0].search(w)))
@@ -202,12 +202,23 @@ def warnings_text(warnings: Sequence[str] | None, lang: str = "da") -> list[str]
         for pattern, danish in _PATTERNS:
             match = pattern.search(warning)
             if match:
-                if danish:
-                    out.append(danish.format(*(_FIELDS_DA.get(g, g) for g in match.groups())))
+                if danish is not None:
+                    out.append(danish.format(*match.groups()))
                 break
         else:
-            out.append("Beregningen har en bemærkning, der kan påvirke tallene; den står på engelsk under »Metode«.")
+            out.append("Beregningen har en bemærkning, der kan påvirke tallene. Spørg den, der har sat data op, "
+                       "eller se tendenstabellen fra `samskab trends`.")
     return list(dict.fromkeys(out))
+
+
+def warnings_da(warnings: Sequence[str] | None) -> list[str]:
+    """:func:`warnings_text` in Danish (the web pages' filter)."""
+    return warnings_text(warnings, "da")
+
+
+def left_out_da(left_out: Mapping[str, int] | None) -> str | None:
+    """:func:`left_out_sentence` in Danish (the web pages' filter)."""
+    return left_out_sentence(left_out, "da")
 
 
 _LEFT_OUT = {"da": {"noise": "var mødedeltagere, indholdsfortegnelser, bilagslister o.l.", "non_danish": "var ikke på dansk",
