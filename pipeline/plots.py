@@ -7,6 +7,7 @@ and returns their paths; nothing is shown or printed. Labels keep Danish letters
 
 from __future__ import annotations
 
+import math
 import re
 import textwrap
 import unicodedata
@@ -124,14 +125,18 @@ def plot_lines(table: pd.DataFrame, *, out_dir: str | Path, groups: Sequence[str
             top = y
             if lo is not None and hi is not None:
                 hi_values = hi.to_numpy(dtype=float)
-                ax.fill_between(x, lo.to_numpy(dtype=float), hi_values, color=RUNG_COLOURS[k], alpha=0.18, linewidth=0)
+                lo_values = lo.to_numpy(dtype=float)
+                ax.fill_between(x, lo_values, hi_values, color=RUNG_COLOURS[k], alpha=0.18, linewidth=0)
+                # a whisker per point: a band needs two neighbouring periods, a lone period keeps its interval too
+                ax.vlines(x, lo_values, hi_values, color=RUNG_COLOURS[k], alpha=0.45, linewidth=1.2)
                 top = hi_values
             ax.plot(x, y, marker="o", ms=4, lw=2.2, color=RUNG_COLOURS[k])
             finite = [v for v in top if v == v]
             ax.set_ylim(0, min(1.0, max(0.1, 1.15 * max(finite))) if finite else 1.0)
             ax.yaxis.set_major_formatter(lambda v, _pos: f"{100 * v:.0f} %" if lang == "da" else f"{100 * v:.0f}%")
             ax.set_title(textwrap.fill(labels[k], 28), fontsize=8.5, color=RUNG_COLOURS[k], loc="left")
-            ax.set_xticks(x, ticks, rotation=45 if len(x) > 3 else 0, ha="right" if len(x) > 3 else "center", fontsize=7)
+            step = max(1, math.ceil(len(x) / 6))  # at most six labels a panel
+            ax.set_xticks(x[::step], ticks[::step], rotation=45 if len(x) > 3 else 0, ha="right" if len(x) > 3 else "center", fontsize=7)
             ax.tick_params(axis="y", labelsize=7)
             ax.grid(alpha=0.3)
             for side in ("top", "right"):
