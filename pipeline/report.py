@@ -280,7 +280,7 @@ def top_quotes(records: Iterable[Mapping[str, Any]], *, group_by: str = "municip
                 score = float(ev.get("score") or 0.0)
             except (TypeError, ValueError):
                 continue
-            sentence = strip_headings(str(ev["sentence"]))
+            sentence = _LABEL_PREFIX.sub("", strip_headings(str(ev["sentence"])))  # 'Sagsfremstilling: ...' quoted without the label
             if rung not in rungs or not quotable(sentence):
                 continue
             bucket = found.setdefault(group, {}).setdefault(rung, {})

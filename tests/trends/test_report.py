@@ -84,7 +84,7 @@ def test_quotes_skip_boilerplate_and_noise_and_prefer_cued_sentences():
         seg("s1", "D1", "Aarhus", 2021, [0, 0, 0, 1, 0], evidence=[
             _ev("Beslutning: Godkendt.", 9.0),
             _ev("Indstillingen blev godkendt af udvalget uden bemærkninger i dag.", 8.0),
-            _ev("Byrådet behandlede sagen om budgettet for de kommende fire år.", 5.0),
+            _ev("Sagsfremstilling: Byrådet behandlede sagen om budgettet for de kommende fire år.", 5.0),
             _ev("Borgerne blev inviteret til et dialogmøde om den nye lokalplan for bydelen.", 1.0),
         ]),
         # a noise segment (not classified) is never quoted, whatever its evidence
@@ -94,7 +94,7 @@ def test_quotes_skip_boilerplate_and_noise_and_prefer_cued_sentences():
     quotes = top_quotes(records, k=3)["Aarhus"][3]
     sentences = [q["sentence"] for q in quotes]
     assert sentences[0].startswith("Borgerne blev inviteret til et dialogmøde")  # a co-creation cue beats a higher score
-    assert sentences[1].startswith("Byrådet behandlede")
+    assert sentences[1].startswith("Byrådet behandlede")  # quoted without its 'Sagsfremstilling:' label
     assert len(sentences) == 2  # boilerplate and the noise segment left out
 
 
