@@ -34,7 +34,7 @@ class SegmentConfig(_Section):
 
 
 class ModelConfig(_Section):
-    backend: str = "tfidf"
+    backend: str = "tfidf"  # configs/default.yaml chooses the project default (ladder)
     seed: int = 13
     C: float = Field(4.0, gt=0)
     actor_C: float = Field(4.0, gt=0)
@@ -57,7 +57,7 @@ class ModelConfig(_Section):
     cue_features: bool = True     # codebook cue matches (negation, demotion, participation) as features
     compounds: bool = True        # parts of unknown compounds as features
     drop_function_words: bool = True  # function words (and "kommune") never become features
-    concreteness: bool = True     # stage 2 sees dense signs of a concrete case vs generic talk
+    concreteness: bool = False    # stage 2 sees dense signs of a concrete case vs generic talk
     augment_long: float = Field(0.5, ge=0, le=3)  # synthetic long items (a segment among rung-0 ones), share of n
 
 

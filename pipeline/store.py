@@ -224,12 +224,11 @@ class CorpusStore:
     def write_predictions(self, run_id: str, preds: list[dict[str, Any]]) -> int:
         """Upsert predictions of a run; ``segment_id`` may be given as ``id`` (the classify contract).
 
-        Noise segments (rung null, contract 2) are left out; returns the number written.
+        Noise segments (contract 2) are stored with rung NULL: they are part of the corpus,
+        not classified, and every reader can count what it leaves out. Returns the number written.
         """
         rows = []
         for p in preds:
-            if p.get("rung") is None:
-                continue
             row = [run_id, p.get("segment_id") or p.get("id"), p.get("rung"), p.get("rung_label")]
             row += [json.dumps(p.get(c), ensure_ascii=False, default=_jsonable) for c in _JSON_PREDICTION]
             row.append(p.get("model"))
@@ -276,6 +275,8 @@ class CorpusStore:
             record = dict(zip(PREDICTION_COLUMNS + meta, r))
             for c in _JSON_PREDICTION:
                 record[c] = json.loads(record[c]) if record[c] is not None else None
+            if record["rung"] is None:
+                record["skipped"] = "noise"  # not classified (contract 2)
             for c in ("vocab", "lang"):  # unknown (an old corpus file, or not recorded): left out, as in a file without them
                 if record.get(c) is None:
                     record.pop(c, None)
