@@ -229,11 +229,11 @@ def classify(input_path: str | Path | None, out: str | Path, *, model_dir: str |
     ``max_batches`` stops early without assembling the output (used to test resuming).
     """
     from pipeline.io import RecordWriter, table_format
-    from pipeline.models import DEFAULT_MODEL_DIR, load_model, verify_model
+    from pipeline.models import load_model, resolve_model_dir, verify_model
 
     out = Path(out)
     table_format(out)  # fail early on an unknown output format
-    model_dir = Path(model_dir) if model_dir else DEFAULT_MODEL_DIR
+    model_dir = resolve_model_dir(model_dir)
     # verify the folder before any work; load it here only when this process classifies
     in_process = engine == "local" and workers <= 1
     model = load_model(model_dir) if in_process else None
@@ -315,10 +315,10 @@ def _run_dask(todo, finished, model_dir: Path, args: tuple, *, workers: int, sch
     """dask.distributed: the same batches and the same classify_batch, on cluster workers."""
     try:
         from distributed import Client, LocalCluster, as_completed
-    except ImportError as e:  # pragma: no cover - distributed is a core dependency
+    except ImportError as e:
         from pipeline.errors import MissingExtraError
 
-        raise MissingExtraError(feature="dask engine", extra="dask", detail=str(e)) from e
+        raise MissingExtraError(feature="dask engine (--engine dask)", extra="dask", detail=f"missing {e.name or e}") from e
     cluster = None
     if scheduler:
         client = Client(scheduler)

@@ -16,27 +16,11 @@ def register(app: typer.Typer) -> None:
     app.command("explain")(explain_cmd)
 
 
-def ensure_default_model(model: Path | None) -> Path | None:
-    """The default model must exist after install: build it from data/labelled if missing."""
-    from pipeline.models import DEFAULT_MODEL_DIR, MANIFEST
-
-    if model is not None or (DEFAULT_MODEL_DIR / MANIFEST).is_file():
-        return model
-    from pipeline.config import load_config
-    from pipeline.labels import LABELLED_DIR, load_labels
-    from pipeline.train import train
-
-    _ui.warn(f"no default model in {DEFAULT_MODEL_DIR}; building it from {LABELLED_DIR} (once, about a minute)")
-    train(load_labels(LABELLED_DIR / "train.jsonl"), out=DEFAULT_MODEL_DIR, config=load_config().model,
-          dev=load_labels(LABELLED_DIR / "dev.jsonl"), data_files={"train": "data/labelled/train.jsonl", "dev": "data/labelled/dev.jsonl"})
-    return model
-
-
 @_ui.handle_errors
 def classify_cmd(
     input: Path = typer.Argument(None, help="JSONL/CSV/Parquet of records with `id` and `text`, or a folder of documents."),
     out: Path = typer.Option(..., "--out", "-o", help="Output file; .jsonl, .csv or .parquet."),
-    model: Path = typer.Option(None, "--model", help="Model folder (default models/default)."),
+    model: Path = typer.Option(None, "--model", help="Model folder (default: the packaged default model)."),
     db: Path = typer.Option(None, "--db", help="Classify the segments of a corpus store instead of INPUT."),
     level: str = typer.Option("segment", "--level", help="segment: one record per input; document: one per document."),
     engine: str = typer.Option("local", "--engine", help="local or dask."),
@@ -67,8 +51,10 @@ def classify_cmd(
         raise typer.BadParameter("--level must be segment or document")
     if engine not in ("local", "dask"):
         raise typer.BadParameter("--engine must be local or dask")
+    from pipeline.models import resolve_model_dir
+
     cfg = load_config().classify
-    model = ensure_default_model(model)
+    model = resolve_model_dir(model)
     with _ui.progress() as progress:
         task = progress.add_task("classifying", total=None)
         result = classify(input, out, model_dir=model, db=db, level=level, engine=engine, workers=workers, scheduler=scheduler,
@@ -83,7 +69,7 @@ def classify_cmd(
         from pipeline.store import CorpusStore
 
         with CorpusStore(db) as store:
-            run_id = store.start_run("classify", {"model": str(model or "models/default"), "level": level})
+            run_id = store.start_run("classify", {"model": str(model), "level": level})
             for batch in iter_batches(result.out):
                 store.write_predictions(run_id, batch)
             store.finish_run(run_id)
@@ -94,7 +80,7 @@ def classify_cmd(
 def explain_cmd(
     text: str = typer.Argument(None, help="The text to explain (or use --file)."),
     file: Path = typer.Option(None, "--file", "-f", help="Read the text from a file (TXT, PDF, DOCX, HTML...)."),
-    model: Path = typer.Option(None, "--model", help="Model folder (default models/default)."),
+    model: Path = typer.Option(None, "--model", help="Model folder (default: the packaged default model)."),
     k: int = typer.Option(3, "--k", help="Evidence sentences to show."),
 ) -> None:
     """Show the rung, actors and the sentences (and terms) that drove the decision.
@@ -115,7 +101,7 @@ def explain_cmd(
         text = "\n\n".join(d["text"] for d in read_document(file))
     if not text or not text.strip():
         raise typer.BadParameter("give a text or --file with text in it")
-    m = load_model(ensure_default_model(model))
+    m = load_model(model)
     row = m.predict_records([{"id": "text", "text": text}], evidence_k=k)[0]
     rung = row["rung"]
     defn = m.codebook.rungs[rung]
