@@ -9,7 +9,7 @@ from __future__ import annotations
 
 __version__ = "0.1.0"
 
-from pipeline.resources import PROJECT_ROOT, resource_root  # noqa: E402 - after the version
+from pipeline.resources import resource_root  # noqa: E402 - after the version
 
 #: configs/, data/ and models/: the installed package's copies, or the checkout's (pipeline.resources).
 CONFIG_DIR = resource_root() / "configs"

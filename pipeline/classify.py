@@ -21,15 +21,14 @@ from pathlib import Path
 from typing import Any, Literal
 
 from pipeline.errors import DataError, InputFileError
+from pipeline.records import PASSTHROUGH, PredictionRecord, SegmentRecord
 
-PASSTHROUGH = ("doc_id", "municipality", "date", "year", "doc_type", "committee", "title", "url", "source_path",
-               "position", "section", "section_kind")
 Level = Literal["segment", "document"]
 
 
 # -- compute -----------------------------------------------------------------------------
-def classify_batch(model, records: list[dict[str, Any]], *, evidence_k: int = 3, vocab: bool = True,  # noqa: ANN001
-                   keep_text: bool = False) -> list[dict[str, Any]]:
+def classify_batch(model, records: list[SegmentRecord], *, evidence_k: int = 3, vocab: bool = True,  # noqa: ANN001
+                   keep_text: bool = False) -> list[PredictionRecord]:
     """The classify contract for one batch (pure: returns new records)."""
     for r in records:
         if "id" not in r or r["id"] is None:
@@ -55,7 +54,7 @@ def cumulative(proba: list[float]) -> list[float]:
     return out
 
 
-def aggregate_documents(preds: list[dict[str, Any]], *, min_rung_proba: float = 0.5, evidence_k: int = 3) -> list[dict[str, Any]]:
+def aggregate_documents(preds: list[PredictionRecord], *, min_rung_proba: float = 0.5, evidence_k: int = 3) -> list[PredictionRecord]:
     """Segment predictions -> one record per document.
 
     A document reaches rung k when some segment has P(rung >= k) >= ``min_rung_proba``;
