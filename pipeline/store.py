@@ -216,10 +216,6 @@ class CorpusStore:
         if not updated:
             raise StoreError(path=str(self.path), detail=f"no run {run_id!r}")
 
-    def runs(self) -> list[dict[str, Any]]:
-        cols = ("run_id", "kind", "params", "status", "started_at", "finished_at")
-        return [dict(zip(cols, r)) for r in self.con.execute(f"SELECT {', '.join(cols)} FROM runs ORDER BY started_at").fetchall()]
-
     def write_predictions(self, run_id: str, preds: list[PredictionRecord]) -> int:
         """Upsert predictions of a run; ``segment_id`` may be given as ``id`` (the classify contract)."""
         rows = []
@@ -240,9 +236,6 @@ class CorpusStore:
             finally:
                 self.con.unregister("_new_predictions")
         return len(rows)
-
-    def predicted_ids(self, run_id: str) -> set[str]:
-        return {r[0] for r in self.con.execute("SELECT segment_id FROM predictions WHERE run_id = ?", [run_id]).fetchall()}
 
     def latest_run(self, kind: str | None = None) -> str | None:
         sql = "SELECT run_id FROM runs WHERE status = 'done'" + (" AND kind = ?" if kind else "") + " ORDER BY finished_at DESC LIMIT 1"

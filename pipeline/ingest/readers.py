@@ -21,7 +21,6 @@ RawDoc = dict[str, Any]
 Reader = Callable[..., Iterator[RawDoc]]
 
 TABLE_META_COLUMNS = ("id", *DOCUMENT_META)
-DATASET_MARKERS = ("dataset_info.json", "dataset_dict.json", "state.json")
 
 
 def _read_bytes(path: Path) -> bytes:

@@ -5,7 +5,6 @@ label next, and check label quality.
   (validated against the codebook).
 - ``queue``: active learning; which unlabelled segments would teach the model most.
 - ``quality``: inter-annotator agreement and likely label errors (cleanlab).
-- ``weak``: silver labels from rule votes and model probabilities.
 
 Each module keeps its heavy imports (sklearn, cleanlab, krippendorff) inside functions.
 """
