@@ -11,7 +11,6 @@ Each module keeps its heavy imports (sklearn, cleanlab, krippendorff) inside fun
 
 from __future__ import annotations
 
-FORMATS = ("labelstudio", "doccano", "csv")
 STRATEGIES = ("uncertainty", "margin", "diverse")
 #: Annotator name of the rule labeller's silver labels in the store; never counts as labelled.
 RULES_ANNOTATOR = "rules"
