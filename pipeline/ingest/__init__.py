@@ -323,30 +323,11 @@ def _run_extraction(jobs: list[tuple[Path, dict | None]], text_column: str, max_
         for path, meta in jobs:
             yield path, _extract(path, meta, text_column, max_chars, min_chars)
         return
-    import multiprocessing
-    from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
+    from pipeline.parallel import bounded_map
 
-    # forkserver: never fork a process that holds an open DuckDB connection and its threads
-    context = multiprocessing.get_context("forkserver" if "forkserver" in multiprocessing.get_all_start_methods() else "spawn")
-    pool = ProcessPoolExecutor(max_workers=workers, mp_context=context)
-    try:
-        pending: dict[Any, Path] = {}
-        queue = iter(jobs)
-        while True:
-            while len(pending) < workers * 4:
-                job = next(queue, None)
-                if job is None:
-                    break
-                path, meta = job
-                pending[pool.submit(_extract, path, meta, text_column, max_chars, min_chars)] = path
-            if not pending:
-                break
-            done, _ = wait(pending, return_when=FIRST_COMPLETED)
-            for future in done:
-                path = pending.pop(future)
-                try:
-                    yield path, future.result()
-                except Exception as e:  # noqa: BLE001 - a worker killed by the OS (memory) fails its file only
-                    yield path, ([], f"{path}: worker process failed ({type(e).__name__}: {e})")
-    finally:
-        pool.shutdown(wait=True, cancel_futures=True)
+    calls = ((path, (path, meta, text_column, max_chars, min_chars)) for path, meta in jobs)
+    for path, future in bounded_map(_extract, calls, workers=workers, window=4 * workers):
+        try:
+            yield path, future.result()
+        except Exception as e:  # noqa: BLE001 - a worker killed by the OS (memory) fails its file only
+            yield path, ([], f"{path}: worker process failed ({type(e).__name__}: {e})")
