@@ -18,10 +18,8 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import json
-import os
 import shutil
 from collections.abc import Callable, Iterator
-from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal
@@ -305,58 +303,9 @@ def checked_batches(source: Source, batch_size: int, on_reject: Callable[[dict[s
 _WORKER_MODEL: dict[str, Any] = {}
 
 
-def _exit_with_parent(parent_pid: int) -> None:
-    """Make this worker die with the process that started the pool, however that one ends.
-
-    On Linux the kernel sends SIGKILL when the forking parent dies (PR_SET_PDEATHSIG); a
-    daemon thread also polls, for other POSIX systems and for pools whose workers are forked
-    by a helper process (forkserver), which exits when the main process goes.
-    """
-    import signal
-    import sys
-    import threading
-    import time
-
-    if os.name != "posix":  # pragma: no cover - os.kill(pid, 0) would terminate the parent on Windows
-        return
-    if sys.platform.startswith("linux"):
-        import ctypes
-
-        try:
-            ctypes.CDLL("libc.so.6", use_errno=True).prctl(1, signal.SIGKILL)  # 1 = PR_SET_PDEATHSIG
-        except OSError:  # pragma: no cover - no glibc (musl): the thread below still watches
-            pass
-    first_ppid = os.getppid()
-
-    def alive(pid: int) -> bool:
-        try:
-            os.kill(pid, 0)
-        except ProcessLookupError:
-            return False
-        except PermissionError:  # pragma: no cover - exists, not ours
-            return True
-        try:  # a killed parent that nobody reaped yet is a zombie: dead for our purpose
-            with open(f"/proc/{pid}/stat", "rb") as fh:
-                return fh.read().rsplit(b")", 1)[1].split()[0] != b"Z"
-        except OSError:
-            return True
-
-    def watch() -> None:
-        while True:
-            if os.getppid() != first_ppid or not alive(parent_pid):
-                os._exit(1)
-            time.sleep(0.5)
-
-    if os.getppid() != first_ppid or not alive(parent_pid):
-        os._exit(1)
-    threading.Thread(target=watch, name="samskab-parent-watch", daemon=True).start()
-
-
-def _worker_init(model_dir: str, parent_pid: int | None = None) -> None:
+def _worker_init(model_dir: str) -> None:
     from pipeline.models import load_model
 
-    if parent_pid is not None:
-        _exit_with_parent(parent_pid)
     _WORKER_MODEL["model"] = load_model(model_dir)
 
 
@@ -584,25 +533,12 @@ def classify(input_path: str | Path | None, out: str | Path, *, model_dir: str |
 
 
 def _run_pool(todo, finished, model_dir: str, args: tuple, *, workers: int) -> None:  # noqa: ANN001
-    """Process pool with a bounded window of in-flight batches (memory ~ window x batch).
+    """The shared process pool (pipeline.parallel) with a window of 2 x workers batches in flight."""
+    from pipeline.parallel import bounded_map
 
-    Workers exit on their own when this process dies (even by SIGKILL), so a killed run
-    leaves no orphans behind.
-    """
-    import multiprocessing as mp
-
-    ctx = mp.get_context("spawn" if os.name == "nt" else "forkserver")
-    with ProcessPoolExecutor(max_workers=workers, mp_context=ctx, initializer=_worker_init,
-                             initargs=(model_dir, os.getpid())) as pool:
-        pending: dict[Future, int] = {}
-        for i, batch in todo:
-            pending[pool.submit(_worker_classify, batch, *args)] = i
-            if len(pending) >= 2 * workers:
-                done, _ = wait(pending, return_when=FIRST_COMPLETED)
-                for f in done:
-                    finished(pending.pop(f), f.result())
-        for f in list(pending):
-            finished(pending.pop(f), f.result())
+    calls = ((i, (batch, *args)) for i, batch in todo)
+    for i, future in bounded_map(_worker_classify, calls, workers=workers, initializer=_worker_init, initargs=(model_dir,)):
+        finished(i, future.result())
 
 
 def _run_dask(todo, finished, model_dir: Path, args: tuple, *, workers: int, scheduler: str | None) -> None:  # noqa: ANN001
