@@ -26,7 +26,7 @@ from typing import Any, Literal
 
 from pipeline.errors import DataError, InputFileError, OutputFileError
 from pipeline.lang import detect_language
-from pipeline.records import PASSTHROUGH, PredictionRecord, SegmentRecord
+from pipeline.records import PASSTHROUGH, DocumentRecord, PredictionRecord, SegmentRecord
 from pipeline.segment import NOISE_SECTION_KINDS  # contract 1: one definition of the noise kinds
 
 Level = Literal["segment", "document"]
@@ -153,7 +153,7 @@ def _document_lang(langs: dict[str, int]) -> str:
     return max(sorted(known), key=known.__getitem__) if known else "und"
 
 
-def classify_document(model, doc: dict[str, Any], *, evidence_k: int = 3) -> tuple[list[dict[str, Any]], dict[str, Any] | None]:  # noqa: ANN001
+def classify_document(model, doc: DocumentRecord, *, evidence_k: int = 3) -> tuple[list[PredictionRecord], PredictionRecord | None]:  # noqa: ANN001
     """One document -> (its segments' prediction records, the document record), segmented as ingest does.
 
     Segment records keep ``text``, ``start``, ``end`` and ``section``; the document record
@@ -187,7 +187,7 @@ class Source:
     total: int | None
     name: str
 
-    def batches(self, batch_size: int = 2048) -> Iterator[list[dict[str, Any]]]:
+    def batches(self, batch_size: int = 2048) -> Iterator[list[SegmentRecord]]:
         """All records in batches; a line that is not a record raises (for readers that need every one)."""
         batch: list[dict[str, Any]] = []
         for _, record in self.records(None):
@@ -309,7 +309,7 @@ def _worker_init(model_dir: str) -> None:
     _WORKER_MODEL["model"] = load_model(model_dir)
 
 
-def _worker_classify(records: list[dict[str, Any]], evidence_k: int, vocab: bool, keep_text: bool) -> list[dict[str, Any]]:
+def _worker_classify(records: list[SegmentRecord], evidence_k: int, vocab: bool, keep_text: bool) -> list[PredictionRecord]:
     return classify_batch(_WORKER_MODEL["model"], records, evidence_k=evidence_k, vocab=vocab, keep_text=keep_text)
 
 
@@ -318,8 +318,8 @@ def model_payload(model_dir: Path) -> dict[str, bytes]:
     return {str(p.relative_to(model_dir)): p.read_bytes() for p in sorted(Path(model_dir).rglob("*")) if p.is_file()}
 
 
-def _dask_classify(payload: dict[str, bytes], records: list[dict[str, Any]], evidence_k: int, vocab: bool,
-                   keep_text: bool) -> list[dict[str, Any]]:
+def _dask_classify(payload: dict[str, bytes], records: list[SegmentRecord], evidence_k: int, vocab: bool,
+                   keep_text: bool) -> list[PredictionRecord]:
     """Runs on a dask worker: materialise the model folder once per worker process, then classify."""
     import tempfile
 
@@ -363,13 +363,13 @@ def _parts_dir(out: Path) -> Path:
     return out.with_name(out.name + ".parts")
 
 
-def _write_part(parts: Path, index: int, records: list[dict[str, Any]]) -> None:
+def _write_part(parts: Path, index: int, records: list[PredictionRecord]) -> None:
     from pipeline.io import atomic_write_text
 
     atomic_write_text(parts / f"part-{index:07d}.jsonl", "".join(json.dumps(r, ensure_ascii=False) + "\n" for r in records))
 
 
-def _iter_parts(parts: Path, n: int) -> Iterator[list[dict[str, Any]]]:
+def _iter_parts(parts: Path, n: int) -> Iterator[list[PredictionRecord]]:
     for i in range(n):
         with (parts / f"part-{i:07d}.jsonl").open(encoding="utf-8") as fh:
             yield [json.loads(line) for line in fh if line.strip()]
@@ -466,7 +466,7 @@ def classify(input_path: str | Path | None, out: str | Path, *, model_dir: str |
             first_reject.append(row)
         rejects.write([row])
 
-    def todo() -> Iterator[tuple[int, list[dict[str, Any]]]]:
+    def todo() -> Iterator[tuple[int, list[SegmentRecord]]]:
         nonlocal n_input, n_batches, resumed
         for i, batch in enumerate(checked_batches(source, batch_size, None if strict else on_reject)):
             if max_batches is not None and i >= max_batches:
@@ -480,7 +480,7 @@ def classify(input_path: str | Path | None, out: str | Path, *, model_dir: str |
                 continue
             yield i, batch
 
-    def finished(i: int, result: list[dict[str, Any]]) -> None:
+    def finished(i: int, result: list[PredictionRecord]) -> None:
         _write_part(parts, i, result)
         if on_batch:
             on_batch(n_input, source.total)

@@ -479,7 +479,7 @@ def looks_like_minutes(text: str) -> bool:
     return heads >= 3 and sum(1 for _, _, ln in _lines(text[:50_000]) if _ITEM.match(ln)) >= 2
 
 
-def _is_minutes(doc: dict[str, Any], text: str) -> bool:
+def _is_minutes(doc: DocumentRecord, text: str) -> bool:
     if doc.get("doc_type") in MINUTES_TYPES:
         return True
     if doc.get("doc_type"):

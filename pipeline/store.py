@@ -196,7 +196,7 @@ class CorpusStore:
                               f"INSERT OR REPLACE INTO labels ({', '.join(LABEL_COLUMNS)}) VALUES ({', '.join('?' * len(LABEL_COLUMNS))})", rows)
         return len(rows)
 
-    def read_labels(self) -> list[dict[str, Any]]:
+    def read_labels(self) -> list[LabelRecord]:
         rows = self.con.execute(f"SELECT {', '.join(LABEL_COLUMNS)} FROM labels ORDER BY segment_id, annotator").fetchall()
         out = []
         for r in rows:
