@@ -37,12 +37,24 @@ def _run(cmd: list[str], cwd: Path, env: dict[str, str]) -> str:
     return done.stdout
 
 
+def _setuptools_ok() -> bool:
+    """True when this environment can build the wheel itself (pyproject: setuptools>=77)."""
+    try:
+        from importlib.metadata import version
+
+        return int(version("setuptools").split(".")[0]) >= 77
+    except Exception:  # noqa: BLE001 - missing or unparsable: let pip build in isolation
+        return False
+
+
 def check_install(work: Path) -> dict:
     """Build, install and run; returns what was checked. Raises RuntimeError on any failure."""
     env = {k: v for k, v in os.environ.items() if k not in ("PYTHONPATH", "VIRTUAL_ENV")}
     dist, env_dir, run_dir = work / "dist", work / "venv", work / "elsewhere"
     run_dir.mkdir(parents=True)
-    _run([sys.executable, "-m", "pip", "wheel", "--quiet", "--no-deps", "--no-build-isolation", "-w", str(dist), str(ROOT)], work, env)
+    # this environment's setuptools when it is new enough (fast, offline); else pip's isolated build (pip's cache)
+    isolation = ["--no-build-isolation"] if _setuptools_ok() else []
+    _run([sys.executable, "-m", "pip", "wheel", "--quiet", "--no-deps", *isolation, "-w", str(dist), str(ROOT)], work, env)
     wheel = next(dist.glob("samskab-*.whl"))
     venv.EnvBuilder(with_pip=False).create(env_dir)
     py = env_dir / "bin" / "python"
