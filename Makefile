@@ -25,7 +25,7 @@ install-dev: $(VENV)/.installed-dev
 demo: $(VENV)/.installed
 	$(BIN)/samskab run data/demo/documents.jsonl data/demo/files --manifest data/demo/files/manifest.csv --period term --out $(OUT)
 
-## Install the dev extras and run the test suite (slow/transformer tests: make test PYTEST_ARGS="-m slow").
+## Install the dev extras (they pull in the dask and web extras) and run the test suite (slow/transformer tests: make test PYTEST_ARGS="-m slow").
 test: $(VENV)/.installed-dev
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 

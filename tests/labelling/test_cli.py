@@ -32,20 +32,20 @@ def _annotate(tasks: list[dict], who: int, rungs: dict[str, str]) -> None:
                                                    "created_at": "2024-04-01T10:00:00Z", "updated_at": f"2024-04-0{who}T10:00:00Z"})
 
 
-def test_workflow_from_corpus_to_retrained_model(tmp_path: Path, store_path: Path, gold: list[dict], model_dir: Path):
+def test_workflow_from_corpus_to_retrained_model(tmp_path: Path, store_path: Path, gold: list[dict], tiny_model_dir: Path):
     from pipeline.store import CorpusStore
 
     db = store_path
     # 1. silver labels from the rules, stored under annotator 'rules'
     _ok(["label", "rules", "--db", db, "--out", tmp_path / "rules.jsonl", "--to-store"])
     # 2. queue 6 segments; the rule labels do not count as labelled
-    out = _ok(["label", "queue", "--db", db, "-n", 6, "--strategy", "diverse", "--model", model_dir, "--out", tmp_path / "queue.jsonl"])
+    out = _ok(["label", "queue", "--db", db, "-n", 6, "--strategy", "diverse", "--model", tiny_model_dir, "--out", tmp_path / "queue.jsonl"])
     queue = read_records(tmp_path / "queue.jsonl")
     assert len(queue) == 6 and {q["municipality"] for q in queue} == {"Aarhus", "Ærø", "Kolding"}
     assert "6 segments queued" in out.output
     # 3. export them to Label Studio with the model's suggestions
     tasks_path = tmp_path / "tasks.json"
-    out = _ok(["label", "export", "--db", db, "--ids", tmp_path / "queue.jsonl", "--model", model_dir,
+    out = _ok(["label", "export", "--db", db, "--ids", tmp_path / "queue.jsonl", "--model", tiny_model_dir,
                "--format", "labelstudio", "--out", tasks_path])
     assert (tmp_path / "tasks.xml").is_file() and "Labeling Interface" in out.output
     tasks = json.loads(tasks_path.read_text(encoding="utf-8"))
@@ -75,7 +75,7 @@ def test_workflow_from_corpus_to_retrained_model(tmp_path: Path, store_path: Pat
     out = _ok(["label", "errors", tmp_path / "all.jsonl", "--folds", 3, "--out", tmp_path / "suspects.csv"])
     assert "labels look wrong" in out.output and (tmp_path / "suspects.csv").is_file()
     # 8. the next queue skips what is now labelled in the store
-    _ok(["label", "queue", "--db", db, "-n", 50, "--model", model_dir, "--out", tmp_path / "queue2.jsonl"])
+    _ok(["label", "queue", "--db", db, "-n", 50, "--model", tiny_model_dir, "--out", tmp_path / "queue2.jsonl"])
     assert not {q["id"] for q in read_records(tmp_path / "queue2.jsonl")} & set(ids)
     # 9. retrain a base model with the imported labels
     from pipeline.config import ModelConfig
