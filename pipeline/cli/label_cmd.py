@@ -183,11 +183,14 @@ def queue_cmd(
     """
     from pipeline.labelling.queue import queue_for_annotation
 
-    queue = queue_for_annotation(input, out, db=db, n=n, strategy=strategy, model_dir=model, exclude=exclude or [])
+    result = queue_for_annotation(input, out, db=db, n=n, strategy=strategy, model_dir=model, exclude=exclude or [])
+    queue = result.records
     per_municipality: dict[str, int] = {}
     for r in queue:
         per_municipality[r["municipality"]] = per_municipality.get(r["municipality"], 0) + 1
     _ui.good(f"{len(queue)} segments queued ({strategy}) -> {out}")
+    if result.shortfall:
+        _ui.warn(result.shortfall)
     _ui.table("Queued per municipality", ["municipality", "segments"], sorted(per_municipality.items(), key=lambda kv: (-kv[1], kv[0]))[:20])
 
 

@@ -75,8 +75,12 @@ def test_workflow_from_corpus_to_retrained_model(tmp_path: Path, store_path: Pat
     out = _ok(["label", "errors", tmp_path / "all.jsonl", "--folds", 3, "--out", tmp_path / "suspects.csv"])
     assert "labels look wrong" in out.output and (tmp_path / "suspects.csv").is_file()
     # 8. the next queue skips what is now labelled in the store
-    _ok(["label", "queue", "--db", db, "-n", 50, "--model", model_dir, "--out", tmp_path / "queue2.jsonl"])
-    assert not {q["id"] for q in read_records(tmp_path / "queue2.jsonl")} & set(ids)
+    out = _ok(["label", "queue", "--db", db, "-n", 50, "--model", model_dir, "--out", tmp_path / "queue2.jsonl"])
+    queue2 = read_records(tmp_path / "queue2.jsonl")
+    assert not {q["id"] for q in queue2} & set(ids)
+    # fewer than asked: the command says how many and why
+    assert len(queue2) < 50 and f"only {len(queue2)} of the 50 asked for" in " ".join(out.output.split())
+    assert f"{len(ids)} already labelled" in " ".join(out.output.split())
     # 9. retrain a base model with the imported labels
     from pipeline.config import ModelConfig
     from pipeline.train import train as train_model
