@@ -110,19 +110,22 @@ def import_cmd(
     db: Path = typer.Option(None, "--db", help="Also store the labels in this corpus store."),
     annotator: str = typer.Option(None, "--annotator", help="Annotator name where the file does not say who labelled."),
     only_annotator: str = typer.Option(None, "--only-annotator", help="Keep only this annotator's labels (Label Studio user id or email)."),
+    users: Path = typer.Option(None, "--users", help="Label Studio user list (JSON from /api/users): names annotators the export gives as numeric ids."),
 ) -> None:
     """Read annotations back, validated against the codebook.
 
     Items not yet annotated are skipped; an unknown label, a rung outside 0-4, missing
     text or one id with two different labels stops the import with the file and record.
+    Label Studio: its JSON, JSON-MIN and CSV/TSV exports; annotators are named by e-mail.
 
     Examples:
       samskab label import export.json --format labelstudio --out data/labelled/new.jsonl --db corpus.duckdb
+      samskab label import project-3-at-2024.csv --format labelstudio --users users.json --out new.jsonl
       samskab label import to_label.csv --format csv --annotator anna --out anna.jsonl
     """
     from pipeline.labelling.formats import import_to_labels
 
-    result = import_to_labels(file, out, fmt=fmt, db=db, annotator=annotator, only_annotator=only_annotator)
+    result = import_to_labels(file, out, fmt=fmt, db=db, annotator=annotator, only_annotator=only_annotator, users=users)
     counts = [0] * 5
     for r in result.records:
         counts[r["rung"]] += 1
