@@ -617,7 +617,14 @@ def export_for_annotation(input_path: str | Path | None, out: str | Path, *, fmt
         predictions = [{"rung": r["rung"], "actors": r["actors"], "score": None} for r in RuleLabeller().label_records(segments)]
         model_version = "samskab:rules"
     else:
-        predictions = pre_annotations(segments)
+        suggested = segments
+        if ids_path is not None:  # a queue file carries the model's suggestions beside the ids
+            from pipeline.io import read_records
+
+            queued = {str(r.get("id", r.get("segment_id"))): r for r in read_records(ids_path)}
+            suggested = [{**{k: v for k, v in queued.get(str(s["id"]), {}).items() if k in ("pred_rung", "pred_actors", "rung_proba")},
+                          **s} for s in segments]
+        predictions = pre_annotations(suggested)
     return export_segments(segments, out, fmt=fmt, predictions=predictions, codebook=codebook, model_version=model_version), len(segments)
 
 

@@ -143,3 +143,17 @@ def test_import_labelstudio_csv_export_with_user_list(tmp_path: Path):
     bad.write_text(src.read_text(encoding="utf-8").replace('[""citizens"", ""businesses""]}', '[""citizens""'), encoding="utf-8")
     res = runner.invoke(app, ["label", "import", str(bad), "--format", "labelstudio", "--out", str(tmp_path / "l2.jsonl")])
     assert res.exit_code == 1 and "bad.csv:5: column 'actors'" in " ".join(res.output.split()) and "Traceback" not in res.output
+
+
+def test_export_from_store_with_queue_ids_keeps_the_queue_suggestions(tmp_path: Path, store_path: Path, model_dir: Path):
+    queue = tmp_path / "queue.jsonl"
+    _ok(["label", "queue", "--db", store_path, "-n", 4, "--model", model_dir, "--out", queue])
+    _ok(["label", "export", "--db", store_path, "--ids", queue, "--format", "labelstudio", "--out", tmp_path / "tasks.json"])
+    tasks = json.loads((tmp_path / "tasks.json").read_text(encoding="utf-8"))
+    queued = {q["id"]: q for q in read_records(queue)}
+    assert len(tasks) == 4
+    for task in tasks:
+        q = queued[task["data"]["segment_id"]]
+        result = task["predictions"][0]["result"]
+        assert result[0]["value"]["choices"] == [["none", "co_production_own", "co_production_others", "co_initiation_dialogue",
+                                                  "co_design_governance"][q["pred_rung"]]]
