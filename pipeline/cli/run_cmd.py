@@ -46,7 +46,7 @@ def run_cmd(
         result = run_pipeline(inputs, out_dir=out, manifest=manifest, model_dir=model, period=period, workers=workers,
                               on_event=on_event, on_progress=progress.update)
     print_trends(result.trend)
-    _ui.good(f"every municipality and {period} (empty cells kept as empty, not zero): {result.trends}")
+    _ui.good(f"every municipality and {result.trend.options.period} (empty cells kept as empty, not zero): {result.trends}")
     _ui.good(f"outputs in {result.out_dir}: corpus.duckdb, predictions.jsonl, documents.jsonl, trends.csv, plots/, report.html")
     if result.ingest_failed:
         _ui.warn(f"{len(result.ingest_failed)} input file(s) failed; see the lines above")

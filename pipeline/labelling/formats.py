@@ -292,10 +292,23 @@ def _ids(choices: Any, names: dict[str, str]) -> Any:
     return choices
 
 
-def _choices(result: list[dict[str, Any]], name: str) -> list[str] | None:
-    for item in result or []:
+def _shape_error(where: str, what: str, expected: str, value: Any) -> LabelFileError:
+    path, _, task = where.rpartition(":")
+    return LabelFileError(path=path, line=task, detail=(
+        f"{what} must be {expected}, not {type(value).__name__} ({json.dumps(value, ensure_ascii=False, default=str)[:60]}); "
+        "export from Label Studio as JSON (or JSON-MIN) and import that file unchanged"))
+
+
+def _choices(result: list[dict[str, Any]], name: str, *, where: str = "?:?") -> list[str] | None:
+    if not isinstance(result, list):
+        raise _shape_error(where, "an annotation's 'result'", "a list of objects", result)
+    for item in result:
+        if not isinstance(item, dict):
+            raise _shape_error(where, "each item of an annotation's 'result'", "an object", item)
         if item.get("from_name") == name:
             value = item.get("value") or {}
+            if not isinstance(value, dict):
+                raise _shape_error(where, f"the 'value' of {name!r}", "an object", value)
             if "choices" in value:
                 return list(value["choices"])
             if "text" in value:
@@ -345,17 +358,24 @@ def _parse_labelstudio(path: Path, *, annotator: str | None, names: dict[str, st
                                **{k: task[k] for k in META_FIELDS if task.get(k) not in (None, "")}}, who)
             continue
         data = task.get("data") or {}
-        annotations = [a for a in task.get("annotations") or task.get("completions") or []
-                       if not a.get("was_cancelled") and a.get("result")]
+        if not isinstance(data, dict):
+            raise _shape_error(where, "'data'", "an object with 'text' and 'segment_id'", data)
+        given = task.get("annotations") or task.get("completions") or []
+        if not isinstance(given, list):
+            raise _shape_error(where, "'annotations'", "a list of annotation objects", given)
+        for a in given:
+            if not isinstance(a, dict):
+                raise _shape_error(where, "each annotation", "an object with a 'result' list", a)
+        annotations = [a for a in given if not a.get("was_cancelled") and a.get("result")]
         if not annotations:
             yield None
             continue
         for a in annotations:
-            rung = _choices(a["result"], "rung")
-            note = _choices(a["result"], "note")
+            rung = _choices(a["result"], "rung", where=where)
+            note = _choices(a["result"], "note", where=where)
             name, who = _annotator(a.get("completed_by"), users, username=a.get("created_username"))
             yield _Raw(where, {"id": data.get("segment_id"), "text": data.get("text"), "rung": _ids(rung, names),
-                               "actors": _ids(_choices(a["result"], "actors") or [], names),
+                               "actors": _ids(_choices(a["result"], "actors", where=where) or [], names),
                                "annotator": name or annotator,
                                "timestamp": a.get("updated_at") or a.get("created_at"),
                                **({"note": note[0]} if note else {}),
@@ -404,8 +424,11 @@ def _parse_labelstudio_csv(path: Path, *, annotator: str | None, names: dict[str
         raise LabelFileError(path=str(path), line="?", detail=f"not UTF-8 ({e.reason} at byte {e.start}); "
                                                               "export again from Label Studio (it writes UTF-8)") from e
     delimiter = "\t" if path.suffix.lower() == ".tsv" else ","
-    reader = csv.DictReader(io.StringIO(text, newline=""), delimiter=delimiter)
-    columns = set(reader.fieldnames or [])
+    reader = csv.DictReader(io.StringIO(text, newline=""), delimiter=delimiter, strict=True)
+    try:
+        columns = set(reader.fieldnames or [])
+    except csv.Error as e:
+        raise LabelFileError(path=str(path), line=1, detail=f"cannot parse the CSV header ({e})") from e
     if "rung" not in columns or not columns & {"segment_id", "id"}:
         raise LabelFileError(path=str(path), line=1, detail=(
             f"not a Label Studio CSV export of `samskab label export` tasks: the header needs 'segment_id' (or 'id') and "
@@ -433,7 +456,8 @@ def _parse_labelstudio_csv(path: Path, *, annotator: str | None, names: dict[str
                                **({"note": note} if note else {}),
                                **{k: row[k].strip() for k in META_FIELDS if (row.get(k) or "").strip()}}, who)
     except csv.Error as e:
-        raise LabelFileError(path=str(path), line=reader.line_num, detail=f"broken CSV ({e}); export again from Label Studio") from e
+        raise LabelFileError(path=str(path), line=end + 1, detail=(
+            f"cannot parse the CSV from this line on ({e}); is a quote (\") left open? Export again from Label Studio")) from e
 
 
 def _split_doccano(labels: list[Any], *, where: str, codebook: Codebook) -> tuple[list[str], list[str]]:
@@ -498,14 +522,26 @@ def _parse_csv(path: Path, *, annotator: str | None, names: dict[str, str],
         text = raw.decode("cp1252")
     header = text.split("\n", 1)[0]
     delimiter = ";" if header.count(";") > header.count(",") else ","
-    reader = csv.DictReader(io.StringIO(text, newline=""), delimiter=delimiter)
-    columns = set(reader.fieldnames or [])
+    reader = csv.DictReader(io.StringIO(text, newline=""), delimiter=delimiter, strict=True)
+    try:
+        columns = set(reader.fieldnames or [])
+    except csv.Error as e:
+        raise LabelFileError(path=str(path), line=1, detail=f"cannot parse the CSV header ({e})") from e
     if not columns & {"id", "segment_id"} or "rung" not in columns:
         raise LabelFileError(path=str(path), line=1, detail=f"the header needs 'id' and 'rung' columns; found {sorted(columns)}")
     if {"segment_id", "annotation_id"} <= columns:
         yield from _parse_labelstudio_csv(path, annotator=annotator, names=names, users=users)
         return
-    for row in reader:
+    start = reader.line_num + 1
+    while True:
+        try:
+            row = next(reader)
+        except StopIteration:
+            return
+        except csv.Error as e:  # an unterminated quote would otherwise swallow the rest of the file
+            raise LabelFileError(path=str(path), line=start, detail=(
+                f"cannot parse the CSV from this line on ({e}); is a quote (\") left open? Save the sheet again as CSV")) from e
+        start = reader.line_num + 1
         text = row.get("text")
         row = {k: (v or "").strip() for k, v in row.items() if k is not None}
         row["text"] = text  # the segment text exactly as exported

@@ -328,3 +328,13 @@ def test_labelstudio_csv_without_the_columns(tmp_path, codebook):
     path.write_text("id,text,sentiment\n1,Hej,positive\n", encoding="utf-8")
     with pytest.raises(LabelFileError, match=r"other.csv:1: not a Label Studio CSV export .* found \['id', 'sentiment', 'text'\]"):
         import_labels(path, fmt="labelstudio", codebook=codebook)
+
+
+def test_labelstudio_csv_with_an_unterminated_quote(tmp_path, codebook):
+    lines = LS_CSV.read_text(encoding="utf-8").splitlines(keepends=True)
+    lines[4] = lines[4].replace("Et opgaveudvalg", '"Et opgaveudvalg', 1)  # record 3 (line 5 of the file) opens a quote
+    path = tmp_path / "export.csv"
+    path.write_text("".join(lines), encoding="utf-8")
+    assert lines[4].startswith("3,\"Et opgaveudvalg")
+    with pytest.raises(LabelFileError, match=r"export\.csv:5: cannot parse the CSV from this line on"):
+        import_labels(path, fmt="labelstudio", codebook=codebook)
