@@ -47,7 +47,7 @@ def test_run_whole_pipeline_on_demo_slice(tmp_path, tiny_model_dir):
     shutil.copytree(DEMO / "files", src / "files")
     out = tmp_path / "out"
     args = ["run", str(src / "documents.jsonl"), str(src / "files"), "--manifest", str(src / "files" / "manifest.csv"),
-            "--out", str(out), "--model", str(tiny_model_dir)]
+            "--out", str(out), "--model", str(tiny_model_dir), "--period", "year"]
     res = CliRunner().invoke(app, args)
     assert res.exit_code == 0, res.output
     for name in ("corpus.duckdb", "predictions.jsonl", "documents.jsonl", "trends.csv", "report.html"):
