@@ -134,6 +134,9 @@ def import_cmd(
              + f" (annotators: {', '.join(annotators)})")
     if result.skipped:
         _ui.warn(f"{result.skipped} item(s) had no annotation yet and were skipped")
+    if fmt == "labelstudio" and users is None and annotators and all(a.isdigit() for a in annotators):
+        _ui.warn("the annotators are Label Studio user ids; to name them by e-mail save the user list "
+                 "(GET /api/users, as JSON) and import again with --users users.json")
     _ui.table("Imported rung distribution", ["rung", "labels"], [[k, counts[k]] for k in range(5)])
 
 

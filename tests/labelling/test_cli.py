@@ -134,11 +134,15 @@ def test_help_texts():
 
 def test_import_labelstudio_csv_export_with_user_list(tmp_path: Path):
     users = tmp_path / "users.json"
-    users.write_text(json.dumps([{"id": 7, "email": "carl@kommune.dk", "username": "carl"}]), encoding="utf-8")
+    users.write_text(json.dumps([{"id": 1, "email": "anna@kommune.dk", "username": ""},
+                                 {"id": 7, "email": "carl@kommune.dk", "username": "carl"}]), encoding="utf-8")
     src = Path(__file__).parent / "data" / "labelstudio_export.csv"
     out = _ok(["label", "import", src, "--format", "labelstudio", "--users", users, "--out", tmp_path / "l.jsonl"])
     assert "annotators: anna@kommune.dk, carl@kommune.dk" in " ".join(out.output.split())
     assert [r["id"] for r in read_records(tmp_path / "l.jsonl")] == ["aa-0", "aa-1", "ko-0"]
+    # without the user list the numeric ids stay, and the command says how to name them
+    out = _ok(["label", "import", src, "--format", "labelstudio", "--out", tmp_path / "ids.jsonl"])
+    assert "annotators: 1, 7" in " ".join(out.output.split()) and "--users" in out.output
     bad = tmp_path / "bad.csv"
     bad.write_text(src.read_text(encoding="utf-8").replace('[""citizens"", ""businesses""]}', '[""citizens""'), encoding="utf-8")
     res = runner.invoke(app, ["label", "import", str(bad), "--format", "labelstudio", "--out", str(tmp_path / "l2.jsonl")])
