@@ -3,13 +3,19 @@
 Input batches are numbered; each finished batch is written atomically as a part file in
 ``OUT.parts/``. A killed run restarted with the same arguments skips finished parts, and
 the final output (JSONL/CSV/Parquet by extension) is assembled from the parts at the end,
-so it is identical to an uninterrupted run. Engines: ``local`` (one process, or
+so it is identical to an uninterrupted run; the input is fingerprinted by its content, so an
+input edited in place never reuses stale parts. Bad records (malformed lines, no id, no
+text, duplicate ids) do not stop the run: they go to ``OUT.rejects.jsonl`` with their line
+and reason (``strict=True`` stops at the first). Noise segments (table of contents,
+attendance lists, ...) are not classified but get a null record; every record gets
+``lang``. Engines: ``local`` (one process, or
 ``workers`` processes) and ``dask`` (dask.distributed; the model folder's bytes are sent
 to the workers once, so no shared file system is needed).
 """
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 import os
@@ -20,7 +26,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal
 
-from pipeline.errors import DataError, InputFileError
+from pipeline.errors import DataError, InputFileError, OutputFileError
+from pipeline.lang import detect_language
+
+from pipeline.segment import NOISE_SECTION_KINDS  # contract 1: one definition of the noise kinds
 
 PASSTHROUGH = ("doc_id", "municipality", "date", "year", "doc_type", "committee", "title", "url", "source_path",
                "position", "section", "section_kind")
@@ -28,21 +37,52 @@ Level = Literal["segment", "document"]
 
 
 # -- compute -----------------------------------------------------------------------------
+def is_noise(record: dict[str, Any]) -> bool:
+    """A segment whose section kind is noise (records without ``section_kind`` are content)."""
+    return record.get("section_kind") in NOISE_SECTION_KINDS
+
+
+def noise_record(record: dict[str, Any], passthrough: tuple[str, ...]) -> dict[str, Any]:
+    """The prediction record of a segment that is not classified (contract 2)."""
+    row: dict[str, Any] = {"id": str(record["id"])}
+    row.update({k: record[k] for k in passthrough if k in record and k != "id"})
+    row.update({"section_kind": record.get("section_kind"), "rung": None, "rung_label": None, "rung_proba": None,
+                "actors": [], "actor_proba": None, "evidence": [], "skipped": "noise"})
+    return row
+
+
 def classify_batch(model, records: list[dict[str, Any]], *, evidence_k: int = 3, vocab: bool = True,  # noqa: ANN001
                    keep_text: bool = False) -> list[dict[str, Any]]:
-    """The classify contract for one batch (pure: returns new records)."""
+    """The classify contract for one batch (pure: returns new records, in input order).
+
+    Content records get the model's rung, actors and evidence; noise records get the null
+    record; every record gets ``lang`` and (with ``vocab``) the vocabulary flag.
+    """
     for r in records:
         if "id" not in r or r["id"] is None:
             raise DataError(detail=f"input record without 'id': {str(r)[:120]}")
         if not isinstance(r.get("text"), str):
             raise DataError(detail=f"record {r['id']!r} has no 'text' string")
     passthrough = PASSTHROUGH + (("text",) if keep_text else ())
-    out = model.predict_records(records, evidence_k=evidence_k, passthrough=passthrough)
-    if vocab:
+    content = [r for r in records if not is_noise(r)]
+    predicted = iter(model.predict_records(content, evidence_k=evidence_k, passthrough=passthrough) if content else [])
+    flags = iter([])
+    if vocab and content:
         from pipeline.rules import has_vocabulary
 
-        for row, flag in zip(out, has_vocabulary([r["text"] for r in records], model.codebook), strict=True):
-            row["vocab"] = flag
+        flags = iter(has_vocabulary([r["text"] for r in content], model.codebook))
+    out = []
+    for r in records:
+        if is_noise(r):
+            row = noise_record(r, passthrough)
+            if vocab:
+                row["vocab"] = None
+        else:
+            row = next(predicted)
+            if vocab:
+                row["vocab"] = next(flags)
+        row["lang"] = detect_language(r["text"])
+        out.append(row)
     return out
 
 
@@ -61,6 +101,8 @@ def aggregate_documents(preds: list[dict[str, Any]], *, min_rung_proba: float = 
     A document reaches rung k when some segment has P(rung >= k) >= ``min_rung_proba``;
     its distribution is built from the per-document maximum of those cumulative
     probabilities, so one strong paragraph is enough and weak ones do not add up.
+    Noise segments (rung null) are left out; a document with nothing but noise gets the
+    null record (rung null, ``skipped: "noise"``, ``n_segments`` 0), as its segments do.
     """
     from pipeline.codebook import load_codebook
 
@@ -72,18 +114,28 @@ def aggregate_documents(preds: list[dict[str, Any]], *, min_rung_proba: float = 
         d = docs.get(doc_id)
         if d is None:
             order.append(doc_id)
-            d = docs[doc_id] = {"id": doc_id, "cum": [0.0] * 5, "actors": set(), "evidence": [], "segment_rungs": [0] * 5,
-                                "n_segments": 0, "meta": {k: p.get(k) for k in PASSTHROUGH if k not in ("doc_id", "position", "section")}}
+            d = docs[doc_id] = {"id": doc_id, "cum": [0.0] * 5, "actors": set(), "evidence": [], "segment_rungs": [0] * 5, "langs": {},
+                                "n_segments": 0, "meta": {k: p.get(k) for k in PASSTHROUGH
+                                                          if k not in ("doc_id", "position", "section", "section_kind")}}
+        if p.get("rung") is None:  # noise segments are left out (contract 2)
+            continue
         d["n_segments"] += 1
         d["segment_rungs"][p["rung"]] += 1
         d["cum"] = [max(a, b) for a, b in zip(d["cum"], cumulative(p["rung_proba"]), strict=True)]
-        d["actors"].update(p.get("actors", []))
+        d["actors"].update(p.get("actors") or [])
+        if p.get("lang"):
+            d["langs"][p["lang"]] = d["langs"].get(p["lang"], 0) + 1
         for ev in p.get("evidence", []):
             d["evidence"].append({**ev, "segment_id": p["id"]})
     actor_order = load_codebook().actor_ids
     out = []
     for doc_id in order:
         d = docs[doc_id]
+        if not d["n_segments"]:
+            out.append({"id": doc_id, "rung": None, "rung_label": None, "rung_proba": None, "actors": [], "evidence": [],
+                        "n_segments": 0, "segment_rung_counts": d["segment_rungs"], "skipped": "noise",
+                        **{k: v for k, v in d["meta"].items() if v is not None}})
+            continue
         cum = d["cum"]
         cum[0] = 1.0
         for k in range(1, 5):  # keep it monotone
@@ -94,38 +146,93 @@ def aggregate_documents(preds: list[dict[str, Any]], *, min_rung_proba: float = 
         out.append({"id": doc_id, "rung": rung, "rung_label": rung_ids[rung], "rung_proba": proba,
                     "actors": [a for a in actor_order if a in d["actors"]], "evidence": evidence,
                     "n_segments": d["n_segments"], "segment_rung_counts": d["segment_rungs"],
+                    **({"lang": _document_lang(d["langs"])} if d["langs"] else {}),
                     **{k: v for k, v in d["meta"].items() if v is not None}})
     return out
 
 
+def _document_lang(langs: dict[str, int]) -> str:
+    """The language of most of a document's classified segments ("und" only when nothing else is known)."""
+    known = {k: v for k, v in langs.items() if k != "und"}
+    return max(sorted(known), key=known.__getitem__) if known else "und"
+
+
+def classify_document(model, doc: dict[str, Any], *, evidence_k: int = 3) -> tuple[list[dict[str, Any]], dict[str, Any] | None]:  # noqa: ANN001
+    """One document -> (its segments' prediction records, the document record), segmented as ingest does.
+
+    Segment records keep ``text``, ``start``, ``end`` and ``section``; the document record
+    is None when every segment is noise. A text too short to segment is one segment.
+    """
+    from pipeline.segment import segment_document
+
+    text = doc["text"]
+    doc_id = str(doc.get("id") or "text")
+    segments = segment_document({**doc, "id": doc_id}) or [
+        {"id": f"{doc_id}#0", "doc_id": doc_id, "position": 0, "section": None, "start": 0, "end": len(text), "text": text}]
+    preds = classify_batch(model, segments, evidence_k=evidence_k, keep_text=True)
+    for seg, pred in zip(segments, preds, strict=True):
+        pred.setdefault("start", seg.get("start"))
+        pred.setdefault("end", seg.get("end"))
+    documents = aggregate_documents(preds, evidence_k=evidence_k)
+    return preds, (documents[0] if documents else None)
+
+
 # -- inputs ------------------------------------------------------------------------------
+#: ``records(on_bad)`` streams ``(number, record)``; ``on_bad(number, reason)`` takes lines that are not records.
+Records = Callable[[Callable[[int, str], None] | None], Iterator[tuple[int, dict[str, Any]]]]
+
+
 @dataclass
 class Source:
-    """A numbered stream of input batches, with a fingerprint for resuming."""
+    """A stream of numbered input records, with a content fingerprint for resuming."""
 
-    batches: Callable[[], Iterator[list[dict[str, Any]]]]
+    records: Records
     fingerprint: str
     total: int | None
+    name: str
+
+    def batches(self, batch_size: int = 2048) -> Iterator[list[dict[str, Any]]]:
+        """All records in batches; a line that is not a record raises (for readers that need every one)."""
+        batch: list[dict[str, Any]] = []
+        for _, record in self.records(None):
+            batch.append(record)
+            if len(batch) >= batch_size:
+                yield batch
+                batch = []
+        if batch:
+            yield batch
 
 
-def _file_fingerprint(path: Path) -> str:
-    st = path.stat()
-    return f"{path.resolve()}:{st.st_size}:{int(st.st_mtime)}"
+def _content_hash(paths: list[Path], root: Path | None = None) -> str:
+    """blake2b over the bytes (and, for folders, the relative names) of the files: fast, and edits in place count."""
+    h = hashlib.blake2b(digest_size=16)
+    for path in paths:
+        if root is not None:
+            h.update(str(path.relative_to(root)).encode("utf-8", "surrogateescape") + b"\0")
+        with path.open("rb") as fh:
+            for chunk in iter(lambda: fh.read(1 << 20), b""):  # noqa: B023 - fh is the loop's own file
+                h.update(chunk)
+        h.update(b"\0")
+    return h.hexdigest()
 
 
-def open_source(input_path: str | Path | None, *, db: str | Path | None = None, batch_size: int = 2048,
-                max_chars: int = 1500, min_chars: int = 20) -> Source:
+def open_source(input_path: str | Path | None, *, db: str | Path | None = None, max_chars: int = 1500,
+                min_chars: int = 20) -> Source:
     """Table file, folder of documents (ingested on the fly), or the corpus store."""
     if db is not None:
         from pipeline.store import CorpusStore
 
-        def store_batches() -> Iterator[list[dict[str, Any]]]:
+        def store_records(on_bad: Callable[[int, str], None] | None) -> Iterator[tuple[int, dict[str, Any]]]:
+            n = 0
             with CorpusStore(db, read_only=True) as store:
-                yield from store.iter_segments(batch_size=batch_size)
+                for batch in store.iter_segments():
+                    for rec in batch:
+                        n += 1
+                        yield n, rec
 
         with CorpusStore(db, read_only=True) as store:
             total = store.count_segments()
-        return Source(store_batches, f"db:{_file_fingerprint(Path(db))}", total)
+        return Source(store_records, f"db:{_content_hash([Path(db)])}", total, str(db))
     if input_path is None:
         raise DataError(detail="give an INPUT file/folder or --db")
     path = Path(input_path)
@@ -133,34 +240,125 @@ def open_source(input_path: str | Path | None, *, db: str | Path | None = None, 
         from pipeline.ingest import documents_from_paths
         from pipeline.segment import segment_documents
 
-        def folder_batches() -> Iterator[list[dict[str, Any]]]:
-            batch: list[dict[str, Any]] = []
+        def folder_records(on_bad: Callable[[int, str], None] | None) -> Iterator[tuple[int, dict[str, Any]]]:
             docs = documents_from_paths([path], on_error="skip")
-            for seg in segment_documents(docs, max_chars=max_chars, min_chars=min_chars):
-                batch.append(seg)
-                if len(batch) >= batch_size:
-                    yield batch
-                    batch = []
-            if batch:
-                yield batch
+            yield from enumerate(segment_documents(docs, max_chars=max_chars, min_chars=min_chars), 1)
 
         files = sorted(p for p in path.rglob("*") if p.is_file())
-        fp = hashlib.sha256("\n".join(_file_fingerprint(p) for p in files).encode()).hexdigest()[:16]
-        return Source(folder_batches, f"dir:{fp}", None)
-    if not path.exists():
+        return Source(folder_records, f"dir:{_content_hash(files, root=path)}", None, str(path))
+    if not path.is_file():
         raise InputFileError(path=str(path), detail="no such file or folder")
-    from pipeline.io import count_records, iter_batches
+    from pipeline.io import count_records, iter_numbered
 
-    return Source(lambda: iter_batches(path, batch_size=batch_size), _file_fingerprint(path), count_records(path))
+    return Source(lambda on_bad: iter_numbered(path, on_bad=on_bad), f"file:{_content_hash([path])}", count_records(path), str(path))
+
+
+def _record_problem(record: dict[str, Any], n: int, seen: dict[str, tuple[int, Any]]) -> str | None:
+    """Why ``record`` cannot be classified (None when it can); remembers its id in ``seen``."""
+    rid = record.get("id")
+    if rid is None or rid == "":
+        return "no 'id'"
+    if isinstance(rid, float) and rid.is_integer():  # integer ids in a float column (pandas with a missing value)
+        rid = record["id"] = int(rid)
+    if isinstance(rid, bool) or not isinstance(rid, (str, int)):
+        return f"'id' must be a string or an integer, not {type(rid).__name__} ({str(rid)[:40]})"
+    text = record.get("text")
+    if not isinstance(text, str):
+        return "no 'text'" if text is None else f"'text' must be a string, not {type(text).__name__}"
+    if not text.strip():
+        return "empty 'text'"
+    key = str(rid)
+    if key in seen:
+        first_n, first = seen[key]
+        if type(first) is not type(rid):
+            return f"id {rid!r} clashes with id {first!r} on line {first_n} (both become {key!r} in the output)"
+        return f"duplicate id {rid!r} (first on line {first_n})"
+    seen[key] = (n, rid)
+    return None
+
+
+def checked_batches(source: Source, batch_size: int, on_reject: Callable[[dict[str, Any]], None] | None
+                    ) -> Iterator[list[dict[str, Any]]]:
+    """Batches of classifiable records. Bad ones go to ``on_reject({"line", "id", "reason", "input"})``;
+    without ``on_reject`` the first one raises (strict mode)."""
+
+    def reject(n: int, reason: str, rid: Any = None) -> None:
+        if on_reject is None:
+            raise InputFileError(path=f"{source.name}:{n}", detail=reason)
+        on_reject({"line": n, "id": rid, "reason": reason, "input": source.name})
+
+    seen: dict[str, tuple[int, Any]] = {}
+    batch: list[dict[str, Any]] = []
+    for n, record in source.records(lambda n, reason: reject(n, reason)):
+        problem = _record_problem(record, n, seen)
+        if problem:
+            rid = record.get("id")
+            reject(n, problem, rid if isinstance(rid, (str, int)) else None)
+            continue
+        batch.append(record)
+        if len(batch) >= batch_size:
+            yield batch
+            batch = []
+    if batch:
+        yield batch
 
 
 # -- workers -----------------------------------------------------------------------------
 _WORKER_MODEL: dict[str, Any] = {}
 
 
-def _worker_init(model_dir: str) -> None:
+def _exit_with_parent(parent_pid: int) -> None:
+    """Make this worker die with the process that started the pool, however that one ends.
+
+    On Linux the kernel sends SIGKILL when the forking parent dies (PR_SET_PDEATHSIG); a
+    daemon thread also polls, for other POSIX systems and for pools whose workers are forked
+    by a helper process (forkserver), which exits when the main process goes.
+    """
+    import signal
+    import sys
+    import threading
+    import time
+
+    if os.name != "posix":  # pragma: no cover - os.kill(pid, 0) would terminate the parent on Windows
+        return
+    if sys.platform.startswith("linux"):
+        import ctypes
+
+        try:
+            ctypes.CDLL("libc.so.6", use_errno=True).prctl(1, signal.SIGKILL)  # 1 = PR_SET_PDEATHSIG
+        except OSError:  # pragma: no cover - no glibc (musl): the thread below still watches
+            pass
+    first_ppid = os.getppid()
+
+    def alive(pid: int) -> bool:
+        try:
+            os.kill(pid, 0)
+        except ProcessLookupError:
+            return False
+        except PermissionError:  # pragma: no cover - exists, not ours
+            return True
+        try:  # a killed parent that nobody reaped yet is a zombie: dead for our purpose
+            with open(f"/proc/{pid}/stat", "rb") as fh:
+                return fh.read().rsplit(b")", 1)[1].split()[0] != b"Z"
+        except OSError:
+            return True
+
+    def watch() -> None:
+        while True:
+            if os.getppid() != first_ppid or not alive(parent_pid):
+                os._exit(1)
+            time.sleep(0.5)
+
+    if os.getppid() != first_ppid or not alive(parent_pid):
+        os._exit(1)
+    threading.Thread(target=watch, name="samskab-parent-watch", daemon=True).start()
+
+
+def _worker_init(model_dir: str, parent_pid: int | None = None) -> None:
     from pipeline.models import load_model
 
+    if parent_pid is not None:
+        _exit_with_parent(parent_pid)
     _WORKER_MODEL["model"] = load_model(model_dir)
 
 
@@ -200,6 +398,18 @@ class ClassifyResult:
     n_batches: int
     resumed_batches: int
     level: str
+    n_rejected: int = 0
+    rejects: Path | None = None
+    first_reject: dict[str, Any] | None = None
+    n_noise: int = 0
+    n_non_danish: int = 0
+    run_id: str | None = None
+    n_stored: int = 0
+
+
+def rejects_path(out: Path) -> Path:
+    """``OUT.rejects.jsonl`` beside the output."""
+    return out.with_name(out.name + ".rejects.jsonl")
 
 
 def _parts_dir(out: Path) -> Path:
@@ -218,19 +428,65 @@ def _iter_parts(parts: Path, n: int) -> Iterator[list[dict[str, Any]]]:
             yield [json.loads(line) for line in fh if line.strip()]
 
 
+def check_options(*, batch_size: int, workers: int, evidence_k: int, min_rung_proba: float = 0.5) -> None:
+    """Refuse option values that make no sense before any work is done."""
+    problems = []
+    if not isinstance(batch_size, int) or batch_size < 1:
+        problems.append(f"batch size must be at least 1 (got {batch_size})")
+    if not isinstance(workers, int) or workers < 1:
+        problems.append(f"workers must be at least 1 (got {workers})")
+    if not isinstance(evidence_k, int) or evidence_k < 0:
+        problems.append(f"evidence must be 0 or more sentences (got {evidence_k})")
+    if not 0.0 < min_rung_proba <= 1.0:
+        problems.append(f"min_rung_proba must be in (0, 1] (got {min_rung_proba})")
+    if problems:
+        raise DataError(detail="; ".join(problems))
+
+
+def _prepare_output(out: Path) -> Path:
+    """Fail early, with a coded error, when ``out`` cannot be written; return the parts folder."""
+    import tempfile
+
+    if out.is_dir():
+        raise OutputFileError(path=str(out), detail="it is a folder; give a file name such as predictions.jsonl")
+    parts = _parts_dir(out)
+    try:
+        out.parent.mkdir(parents=True, exist_ok=True)
+        with tempfile.TemporaryFile(dir=out.parent):
+            pass
+        parts.mkdir(parents=True, exist_ok=True)
+    except OSError as e:
+        raise OutputFileError(path=str(out), detail=e.strerror or type(e).__name__) from e
+    return parts
+
+
 def classify(input_path: str | Path | None, out: str | Path, *, model_dir: str | Path | None = None, db: str | Path | None = None,
              level: Level = "segment", engine: Literal["local", "dask"] = "local", workers: int = 1,
              scheduler: str | None = None, batch_size: int = 2048, evidence_k: int = 3, vocab: bool = True,
-             keep_text: bool = False, min_rung_proba: float = 0.5, on_batch: Callable[[int, int | None], None] | None = None,
-             max_batches: int | None = None) -> ClassifyResult:
+             keep_text: bool = False, min_rung_proba: float = 0.5, strict: bool = False, to_store: bool = False,
+             on_batch: Callable[[int, int | None], None] | None = None, max_batches: int | None = None) -> ClassifyResult:
     """Classify every input record and write ``out``; resumes an interrupted run.
 
-    ``on_batch(n_records_done, total)`` is called after each batch (progress bars).
-    ``max_batches`` stops early without assembling the output (used to test resuming).
+    ``to_store`` (with ``db``) also writes the segment predictions into the store as a
+    finished ``classify`` run, from the same parts the output is assembled from; noise
+    segments are left out of the store.
+
+    Bad records go to ``OUT.rejects.jsonl`` (line, id, reason) and the run goes on;
+    ``strict`` raises at the first one instead. ``on_batch(n_records_done, total)`` is
+    called after each batch (progress bars). ``max_batches`` stops early without
+    assembling the output (used to test resuming).
     """
     from pipeline.io import RecordWriter, table_format
     from pipeline.models import DEFAULT_MODEL_DIR, load_model, verify_model
 
+    check_options(batch_size=batch_size, workers=workers, evidence_k=evidence_k, min_rung_proba=min_rung_proba)
+    if level not in ("segment", "document"):
+        raise DataError(detail=f"level must be segment or document (got {level!r})")
+    if to_store and db is None:
+        raise DataError(detail="--to-store writes into a corpus store: give it with --db (the segments are read from there)")
+    if to_store and level == "document":
+        raise DataError(detail=("--to-store keeps segment predictions (documents are aggregated from them when read); "
+                                "run with --level segment --to-store, and --level document without --to-store for a document file"))
     out = Path(out)
     table_format(out)  # fail early on an unknown output format
     model_dir = Path(model_dir) if model_dir else DEFAULT_MODEL_DIR
@@ -238,24 +494,34 @@ def classify(input_path: str | Path | None, out: str | Path, *, model_dir: str |
     in_process = engine == "local" and workers <= 1
     model = load_model(model_dir) if in_process else None
     manifest = model.manifest if model else verify_model(model_dir)
-    source = open_source(input_path, db=db, batch_size=batch_size)
+    source = open_source(input_path, db=db)
+    parts = _prepare_output(out)
     run_key = json.dumps({"input": source.fingerprint, "model": manifest.get("files"), "batch_size": batch_size,
-                          "evidence_k": evidence_k, "vocab": vocab, "keep_text": keep_text}, sort_keys=True)
-    parts = _parts_dir(out)
+                          "evidence_k": evidence_k, "vocab": vocab, "keep_text": keep_text, "format": 2}, sort_keys=True)
     key_file = parts / "RUN_KEY"
-    if parts.exists() and (not key_file.exists() or key_file.read_text() != run_key):
-        shutil.rmtree(parts)  # a different run left these: start afresh
-    parts.mkdir(parents=True, exist_ok=True)
+    if not key_file.exists() or key_file.read_text() != run_key:
+        shutil.rmtree(parts)  # a different run (or none) left these: start afresh
+        parts.mkdir(parents=True)
     key_file.write_text(run_key)
     done_parts = {int(p.stem.split("-")[1]) for p in parts.glob("part-*.jsonl")}
 
     n_input = 0
     n_batches = 0
     resumed = 0
+    rejected: list[int] = [0]
+    first_reject: list[dict[str, Any]] = []
+    reject_file = rejects_path(out)
+    rejects = RecordWriter(reject_file)
+
+    def on_reject(row: dict[str, Any]) -> None:
+        rejected[0] += 1
+        if not first_reject:
+            first_reject.append(row)
+        rejects.write([row])
 
     def todo() -> Iterator[tuple[int, list[dict[str, Any]]]]:
         nonlocal n_input, n_batches, resumed
-        for i, batch in enumerate(source.batches()):
+        for i, batch in enumerate(checked_batches(source, batch_size, None if strict else on_reject)):
             if max_batches is not None and i >= max_batches:
                 return
             n_batches = i + 1
@@ -273,33 +539,63 @@ def classify(input_path: str | Path | None, out: str | Path, *, model_dir: str |
             on_batch(n_input, source.total)
 
     args = (evidence_k, vocab, keep_text)
-    if engine == "dask":
-        _run_dask(todo(), finished, model_dir, args, workers=workers, scheduler=scheduler)
-    elif workers > 1:
-        _run_pool(todo(), finished, str(model_dir), args, workers=workers)
-    else:
-        for i, batch in todo():
-            finished(i, classify_batch(model, batch, evidence_k=evidence_k, vocab=vocab, keep_text=keep_text))
-
-    if max_batches is not None:
-        return ClassifyResult(out, n_input, 0, n_batches, resumed, level)
-    with RecordWriter(out) as writer:
-        if level == "document":
-            segs = [r for part in _iter_parts(parts, n_batches) for r in part]
-            writer.write(aggregate_documents(segs, min_rung_proba=min_rung_proba, evidence_k=evidence_k))
+    with rejects:
+        if engine == "dask":
+            _run_dask(todo(), finished, model_dir, args, workers=workers, scheduler=scheduler)
+        elif workers > 1:
+            _run_pool(todo(), finished, str(model_dir), args, workers=workers)
         else:
-            for part in _iter_parts(parts, n_batches):
+            for i, batch in todo():
+                finished(i, classify_batch(model, batch, evidence_k=evidence_k, vocab=vocab, keep_text=keep_text))
+    if not rejected[0]:
+        reject_file.unlink(missing_ok=True)  # a clean run leaves no rejects file (not even an old one)
+
+    facts = {"n_rejected": rejected[0], "rejects": reject_file if rejected[0] else None,
+             "first_reject": first_reject[0] if first_reject else None}
+    if max_batches is not None:
+        return ClassifyResult(out, n_input, 0, n_batches, resumed, level, **facts)
+    n_noise = n_non_danish = n_stored = 0
+    from pipeline.lang import is_danish
+
+    with contextlib.ExitStack() as stack:
+        writer = stack.enter_context(RecordWriter(out))
+        run_id = None
+        if to_store:
+            from pipeline.store import CorpusStore
+
+            store = stack.enter_context(CorpusStore(db))
+            run_id = store.start_run("classify", {"model": str(model_dir), "model_files": manifest.get("files"), "level": level,
+                                                  "input": source.fingerprint, "out": str(out)})
+        segs: list[dict[str, Any]] = []
+        for part in _iter_parts(parts, n_batches):
+            n_noise += sum(1 for r in part if r.get("skipped") == "noise")
+            n_non_danish += sum(1 for r in part if not is_danish(r.get("lang")))
+            if run_id is not None:
+                n_stored += store.write_predictions(run_id, part)
+            if level == "document":
+                segs.extend(part)
+            else:
                 writer.write(part)
+        if level == "document":
+            writer.write(aggregate_documents(segs, min_rung_proba=min_rung_proba, evidence_k=evidence_k))
+        if run_id is not None:
+            store.finish_run(run_id)
     shutil.rmtree(parts, ignore_errors=True)
-    return ClassifyResult(out, n_input, writer.count, n_batches, resumed, level)
+    return ClassifyResult(out, n_input, writer.count, n_batches, resumed, level, n_noise=n_noise, n_non_danish=n_non_danish,
+                          run_id=run_id, n_stored=n_stored, **facts)
 
 
 def _run_pool(todo, finished, model_dir: str, args: tuple, *, workers: int) -> None:  # noqa: ANN001
-    """Process pool with a bounded window of in-flight batches (memory ~ window x batch)."""
+    """Process pool with a bounded window of in-flight batches (memory ~ window x batch).
+
+    Workers exit on their own when this process dies (even by SIGKILL), so a killed run
+    leaves no orphans behind.
+    """
     import multiprocessing as mp
 
     ctx = mp.get_context("spawn" if os.name == "nt" else "forkserver")
-    with ProcessPoolExecutor(max_workers=workers, mp_context=ctx, initializer=_worker_init, initargs=(model_dir,)) as pool:
+    with ProcessPoolExecutor(max_workers=workers, mp_context=ctx, initializer=_worker_init,
+                             initargs=(model_dir, os.getpid())) as pool:
         pending: dict[Future, int] = {}
         for i, batch in todo:
             pending[pool.submit(_worker_classify, batch, *args)] = i

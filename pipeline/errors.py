@@ -102,6 +102,11 @@ class DataError(SamskabError):
     template = "{detail}"
 
 
+class OutputFileError(SamskabError):
+    code = "E017"
+    template = "{path}: cannot write the output here ({detail}). Choose another --out, or fix the folder's permissions or free space."
+
+
 class BinaryFileError(SamskabError):
     code = "E018"
     template = "{path}: this is not text but {what}; it was not stored. Check that the right file was given the {suffix} name."

@@ -11,7 +11,7 @@ import contextlib
 import json
 import os
 import tempfile
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -98,40 +98,72 @@ def _clean(value: Any) -> Any:
     return value
 
 
-def iter_batches(path: str | Path, batch_size: int = 2048) -> Iterator[list[dict[str, Any]]]:
-    """Stream records of a JSONL/CSV/Parquet file in batches of plain dicts."""
+def detect_table_encoding(path: str | Path) -> str:
+    """Codec of a JSONL/CSV file, decided as ingest decides for documents (BOM > UTF-8 > cp1252 > detector).
+
+    UTF-8 is checked over the whole file in streaming chunks, so a cp1252 byte on line
+    700,000 is found before any record is read, in one fast pass.
+    """
+    import codecs
+
+    from pipeline.ingest.encoding import detect_encoding
+
+    with Path(path).open("rb") as fh:
+        head = fh.read(1 << 16)
+        if head.startswith(codecs.BOM_UTF8):
+            return "utf-8-sig"
+        if head.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+            return "utf-16"
+        decoder = codecs.getincrementaldecoder("utf-8")()
+        chunk = head
+        while chunk:
+            try:
+                decoder.decode(chunk)
+            except UnicodeDecodeError:
+                return detect_encoding(chunk)
+            chunk = fh.read(1 << 20)
+        try:
+            decoder.decode(b"", final=True)
+        except UnicodeDecodeError:
+            return detect_encoding(head)
+    return "utf-8"
+
+
+def iter_numbered(path: str | Path, *, on_bad: Callable[[int, str], None] | None = None
+                  ) -> Iterator[tuple[int, dict[str, Any]]]:
+    """Stream ``(number, record)`` of a JSONL/CSV/Parquet file, decoded as ingest decodes text.
+
+    ``number`` is the line (JSONL), the line a row starts on (CSV) or the row (Parquet),
+    counted from 1. A line that is not a JSON object goes to ``on_bad(number, reason)``
+    and the stream goes on; without ``on_bad`` it raises InputFileError naming the line.
+    """
     path = Path(path)
     if not path.is_file():
         raise InputFileError(path=str(path), detail="file not found")
     fmt = table_format(path)
+
+    def bad(n: int, reason: str) -> None:
+        if on_bad is None:
+            raise InputFileError(path=f"{path}:{n}", detail=reason)
+        on_bad(n, reason)
+
     if fmt == "jsonl":
-        batch: list[dict[str, Any]] = []
-        with path.open(encoding="utf-8-sig") as fh:
+        encoding = detect_table_encoding(path)
+        with path.open(encoding=encoding, errors="replace", newline="\n") as fh:
             for n, line in enumerate(fh, 1):
                 if not line.strip():
                     continue
                 try:
                     record = json.loads(line)
-                except json.JSONDecodeError as e:
-                    raise InputFileError(path=f"{path}:{n}", detail=f"not valid JSON ({e.msg})") from e
+                except (json.JSONDecodeError, RecursionError) as e:
+                    bad(n, f"not valid JSON ({getattr(e, 'msg', 'nested too deeply')})")
+                    continue
                 if not isinstance(record, dict):
-                    raise InputFileError(path=f"{path}:{n}", detail="each line must be a JSON object")
-                batch.append(record)
-                if len(batch) >= batch_size:
-                    yield batch
-                    batch = []
-        if batch:
-            yield batch
+                    bad(n, f"each line must be a JSON object, not {type(record).__name__}")
+                    continue
+                yield n, record
     elif fmt == "csv":
-        import pandas as pd
-
-        sep = "\t" if path.suffix.lower() == ".tsv" else ","
-        try:
-            chunks = pd.read_csv(path, sep=sep, chunksize=batch_size, dtype=str, keep_default_na=False, encoding="utf-8-sig")
-            for chunk in chunks:
-                yield [{k: _decode_cell(k, v if v != "" else None) for k, v in row.items()} for row in chunk.to_dict("records")]
-        except (UnicodeDecodeError, pd.errors.ParserError) as e:
-            raise InputFileError(path=str(path), detail=f"cannot parse CSV ({e})") from e
+        yield from _iter_csv(path, bad)
     else:
         import pyarrow.parquet as pq
 
@@ -139,8 +171,56 @@ def iter_batches(path: str | Path, batch_size: int = 2048) -> Iterator[list[dict
             pf = pq.ParquetFile(path)
         except Exception as e:  # pyarrow raises several types for corrupt files
             raise InputFileError(path=str(path), detail=f"cannot read Parquet ({e})") from e
-        for rb in pf.iter_batches(batch_size=batch_size):
-            yield [{k: _decode_cell(k, _clean(v)) for k, v in row.items()} for row in rb.to_pylist()]
+        n = 0
+        for rb in pf.iter_batches(batch_size=4096):
+            for row in rb.to_pylist():
+                n += 1
+                yield n, {k: _decode_cell(k, _clean(v)) for k, v in row.items()}
+
+
+def _iter_csv(path: Path, bad: Callable[[int, str], None]) -> Iterator[tuple[int, dict[str, Any]]]:
+    import csv
+    import sys
+
+    csv.field_size_limit(min(sys.maxsize, 2**31 - 1))
+    encoding = detect_table_encoding(path)
+    delimiter = "\t" if path.suffix.lower() == ".tsv" else ","
+    with path.open(encoding=encoding, errors="replace", newline="") as fh:
+        reader = csv.reader(fh, delimiter=delimiter, strict=True)
+        try:
+            header = next(reader)
+        except StopIteration:
+            return
+        except csv.Error as e:
+            raise InputFileError(path=f"{path}:1", detail=f"cannot parse the CSV header ({e})") from e
+        header = [h.strip() for h in header]
+        start = reader.line_num + 1
+        while True:
+            try:
+                row = next(reader)
+            except StopIteration:
+                return
+            except csv.Error as e:  # an unterminated quote swallows the rest of the file: say where it began
+                raise InputFileError(path=f"{path}:{start}", detail=f"cannot parse CSV from this line on ({e}; an unterminated quote?)") from e
+            n, start = start, reader.line_num + 1
+            if not row or all(not c.strip() for c in row):
+                continue
+            if len(row) != len(header):
+                bad(n, f"{len(row)} fields where the header has {len(header)}")
+                continue
+            yield n, {k: _decode_cell(k, v if v != "" else None) for k, v in zip(header, row)}
+
+
+def iter_batches(path: str | Path, batch_size: int = 2048) -> Iterator[list[dict[str, Any]]]:
+    """Stream records of a JSONL/CSV/Parquet file in batches of plain dicts (strict: a bad line raises)."""
+    batch: list[dict[str, Any]] = []
+    for _, record in iter_numbered(path):
+        batch.append(record)
+        if len(batch) >= batch_size:
+            yield batch
+            batch = []
+    if batch:
+        yield batch
 
 
 def read_records(path: str | Path) -> list[dict[str, Any]]:
@@ -164,8 +244,15 @@ class RecordWriter:
     """Append records batch by batch to a table file; atomic on ``close``.
 
     Use as a context manager. On an exception the partial temporary file is removed and
-    the target is left as it was.
+    the target is left as it was. Records may differ in their keys (a noise segment has
+    ``skipped``, a later batch may bring a new metadata column): JSONL writes them as they
+    are; CSV and Parquet, whose columns are fixed by a header or schema, spool the records
+    to a temporary JSONL and write the file at the end with the union of the columns (in
+    first-seen order) and, for Parquet, types unified over all batches (a column that is
+    null in the first batch takes its type from later ones).
     """
+
+    _CHUNK = 4096
 
     def __init__(self, path: str | Path) -> None:
         self.path = Path(path)
@@ -173,55 +260,95 @@ class RecordWriter:
         self._ctx = atomic_path(self.path)
         self._tmp: Path | None = None
         self._fh = None
-        self._pq_writer = None
-        self._csv_header = False
+        self._spool = None
+        self._columns: dict[str, None] = {}
         self.count = 0
 
     def __enter__(self) -> "RecordWriter":
         self._tmp = self._ctx.__enter__()
-        if self.format in ("jsonl", "csv"):
+        if self.format == "jsonl":
             self._fh = self._tmp.open("w", encoding="utf-8", newline="")
+        else:
+            self._spool = tempfile.TemporaryFile("w+", encoding="utf-8", dir=self._tmp.parent, prefix=f".{self.path.name}.")
         return self
 
     def write(self, records: list[dict[str, Any]]) -> None:
         if not records:
             return
         self.count += len(records)
+        lines = "".join(json.dumps(r, ensure_ascii=False) + "\n" for r in records)
         if self.format == "jsonl":
-            self._fh.write("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in records))
-        elif self.format == "csv":
-            import csv
+            self._fh.write(lines)
+            return
+        for r in records:
+            for k in r:
+                if k not in self._columns:
+                    self._columns[k] = None
+        self._spool.write(lines)
 
-            rows = [{k: (json.dumps(v, ensure_ascii=False) if isinstance(v, (list, dict)) else v) for k, v in r.items()} for r in records]
-            if not self._csv_header:
-                self._fields = list(rows[0].keys())
-                self._csv = csv.DictWriter(self._fh, fieldnames=self._fields, extrasaction="ignore")
-                self._csv.writeheader()
-                self._csv_header = True
-            self._csv.writerows(rows)
-        else:
-            import pyarrow as pa
-            import pyarrow.parquet as pq
+    def _spooled(self) -> Iterator[list[dict[str, Any]]]:
+        self._spool.seek(0)
+        chunk: list[dict[str, Any]] = []
+        columns = list(self._columns)
+        for line in self._spool:
+            record = json.loads(line)
+            chunk.append({k: record.get(k) for k in columns})
+            if len(chunk) >= self._CHUNK:
+                yield chunk
+                chunk = []
+        if chunk:
+            yield chunk
 
-            rows = [{k: (json.dumps(v, ensure_ascii=False) if k == "evidence" else v) for k, v in r.items()} for r in records]
-            table = pa.Table.from_pylist(rows)
-            if self._pq_writer is None:
-                self._schema = table.schema
-                self._pq_writer = pq.ParquetWriter(self._tmp, self._schema)
-            else:
-                table = table.select(self._schema.names).cast(self._schema)
-            self._pq_writer.write_table(table)
+    def _write_csv(self) -> None:
+        import csv
+
+        with self._tmp.open("w", encoding="utf-8", newline="") as fh:
+            writer = csv.DictWriter(fh, fieldnames=list(self._columns))
+            if self._columns:
+                writer.writeheader()
+            for chunk in self._spooled():
+                writer.writerows({k: (json.dumps(v, ensure_ascii=False) if isinstance(v, (list, dict)) else v) for k, v in r.items()}
+                                 for r in chunk)
+
+    def _write_parquet(self) -> None:
+        import pyarrow as pa
+        import pyarrow.parquet as pq
+
+        def rows(chunk: list[dict[str, Any]]) -> list[dict[str, Any]]:
+            return [{k: (json.dumps(v, ensure_ascii=False) if k == "evidence" and v is not None else v) for k, v in r.items()} for r in chunk]
+
+        if not self._columns:
+            pq.write_table(pa.table({"id": pa.array([], pa.string())}), self._tmp)
+            return
+        schema = None
+        for chunk in self._spooled():  # pass 1: one schema for all batches
+            found = pa.Table.from_pylist(rows(chunk)).schema
+            try:
+                schema = found if schema is None else pa.unify_schemas([schema, found], promote_options="permissive")
+            except (pa.ArrowTypeError, pa.ArrowInvalid) as e:
+                from pipeline.errors import DataError
+
+                raise DataError(detail=f"cannot write {self.path}: a column changes type between records ({e}); write .jsonl instead") from e
+        with pq.ParquetWriter(self._tmp, schema) as writer:  # pass 2
+            for chunk in self._spooled():
+                writer.write_table(pa.Table.from_pylist(rows(chunk), schema=schema))
 
     def __exit__(self, exc_type, exc, tb) -> None:
-        if self._fh is not None:
-            self._fh.close()
-        if self._pq_writer is not None:
-            self._pq_writer.close()
-        elif self.format == "parquet" and exc_type is None:
-            import pyarrow as pa
-            import pyarrow.parquet as pq
-
-            pq.write_table(pa.table({"id": pa.array([], pa.string())}), self._tmp)
+        try:
+            if self._fh is not None:
+                self._fh.close()
+            if self._spool is not None and exc_type is None:
+                if self.format == "csv":
+                    self._write_csv()
+                else:
+                    self._write_parquet()
+        except BaseException as e:
+            if self._spool is not None:
+                self._spool.close()
+            self._ctx.__exit__(type(e), e, e.__traceback__)
+            raise
+        if self._spool is not None:
+            self._spool.close()
         self._ctx.__exit__(exc_type, exc, tb)
 
 

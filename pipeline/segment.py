@@ -422,7 +422,7 @@ def _sentence_spans(text: str) -> list[tuple[int, int]]:
     for match in _SENTENCE_END.finditer(text):
         end = match.end()
         if text[match.start()] == ".":
-            word = _WORD_BEFORE.search(text, 0, match.start())
+            word = _WORD_BEFORE.search(text, max(0, match.start() - 64), match.start())  # a window: linear, not quadratic
             token = word.group(1).lower().lstrip("(«\"") if word else ""
             if not token or token in _ABBREVIATIONS or (token.isdigit() and len(token) <= 2) or len(token) == 1 or "." in token and len(token) <= 6:
                 continue

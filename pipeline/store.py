@@ -21,7 +21,7 @@ DOCUMENT_COLUMNS = ("id", "content_hash", "file_hash", "text", "municipality", "
 SEGMENT_COLUMNS = ("id", "doc_id", "position", "section", "item", "start", "end", "text",
                    "municipality", "date", "year", "doc_type", "section_kind")
 LABEL_COLUMNS = ("segment_id", "rung", "actors", "annotator", "source", "timestamp", "codebook_hash")
-PREDICTION_COLUMNS = ("run_id", "segment_id", "rung", "rung_label", "rung_proba", "actors", "evidence", "model")
+PREDICTION_COLUMNS = ("run_id", "segment_id", "rung", "rung_label", "rung_proba", "actors", "evidence", "model", "vocab", "lang")
 _JSON_PREDICTION = ("rung_proba", "actors", "evidence")
 
 SCHEMA = """
@@ -46,8 +46,10 @@ CREATE TABLE IF NOT EXISTS runs (
 );
 CREATE TABLE IF NOT EXISTS predictions (
     run_id VARCHAR NOT NULL, segment_id VARCHAR NOT NULL, rung INTEGER, rung_label VARCHAR, rung_proba VARCHAR,
-    actors VARCHAR, evidence VARCHAR, model VARCHAR, PRIMARY KEY (run_id, segment_id)
+    actors VARCHAR, evidence VARCHAR, model VARCHAR, vocab BOOLEAN, lang VARCHAR, PRIMARY KEY (run_id, segment_id)
 );
+ALTER TABLE predictions ADD COLUMN IF NOT EXISTS vocab BOOLEAN;  -- corpus files written before vocab and lang were kept
+ALTER TABLE predictions ADD COLUMN IF NOT EXISTS lang VARCHAR;
 """
 
 
@@ -220,17 +222,25 @@ class CorpusStore:
         return [dict(zip(cols, r)) for r in self.con.execute(f"SELECT {', '.join(cols)} FROM runs ORDER BY started_at").fetchall()]
 
     def write_predictions(self, run_id: str, preds: list[dict[str, Any]]) -> int:
-        """Upsert predictions of a run; ``segment_id`` may be given as ``id`` (the classify contract)."""
+        """Upsert predictions of a run; ``segment_id`` may be given as ``id`` (the classify contract).
+
+        Noise segments (rung null, contract 2) are left out; returns the number written.
+        """
         rows = []
         for p in preds:
+            if p.get("rung") is None:
+                continue
             row = [run_id, p.get("segment_id") or p.get("id"), p.get("rung"), p.get("rung_label")]
             row += [json.dumps(p.get(c), ensure_ascii=False, default=_jsonable) for c in _JSON_PREDICTION]
             row.append(p.get("model"))
+            row.append(p.get("vocab") if isinstance(p.get("vocab"), bool) else None)
+            row.append(p.get("lang"))
             rows.append(row)
         if rows:
             import pyarrow as pa
 
-            table = pa.table({c: pa.array([r[i] for r in rows], type=pa.int32() if c == "rung" else pa.string())
+            types = {"rung": pa.int32(), "vocab": pa.bool_()}
+            table = pa.table({c: pa.array([r[i] for r in rows], type=types.get(c, pa.string()))
                               for i, c in enumerate(PREDICTION_COLUMNS)})
             self.con.register("_new_predictions", table)
             try:
@@ -252,18 +262,68 @@ class CorpusStore:
         """Predictions of a run (the latest finished one by default) with their segment metadata."""
         run_id = run_id or self.latest_run()
         if run_id is None:
-            raise StoreError(path=str(self.path), detail="no finished run with predictions; run `samskab classify` first")
+            raise StoreError(path=str(self.path), detail="no finished run with predictions; store one with "
+                             "`samskab classify --db DB --out FILE --to-store`, or serve a predictions file "
+                             "(`samskab serve --predictions FILE`; after `make demo`: `samskab serve out/demo`)")
         meta = tuple(c for c in ("municipality", "date", "year", "doc_type", "doc_id", "text", "section_kind")
                      if c in self.segment_columns)
-        sql = (f"SELECT {', '.join('p.' + c for c in PREDICTION_COLUMNS)}, {', '.join('s.' + c for c in meta)} "
+        have = {r[0] for r in self.con.execute("DESCRIBE predictions").fetchall()}  # a read-only store may predate a column
+        selected = ", ".join(f"p.{c}" if c in have else f"NULL AS {c}" for c in PREDICTION_COLUMNS)
+        sql = (f"SELECT {selected}, {', '.join('s.' + c for c in meta)} "
                "FROM predictions p LEFT JOIN segments s ON s.id = p.segment_id WHERE p.run_id = ? ORDER BY s.doc_id, s.position, p.segment_id")
         out = []
         for r in self.con.execute(sql, [run_id]).fetchall():
             record = dict(zip(PREDICTION_COLUMNS + meta, r))
             for c in _JSON_PREDICTION:
                 record[c] = json.loads(record[c]) if record[c] is not None else None
+            for c in ("vocab", "lang"):  # unknown (an old corpus file, or not recorded): left out, as in a file without them
+                if record.get(c) is None:
+                    record.pop(c, None)
             out.append(record)
         return out
+
+    def document_links(self) -> dict[str, tuple[str | None, str | None]]:
+        """Each document's (url, title), by document id."""
+        return {r[0]: (r[1], r[2]) for r in self.con.execute("SELECT id, url, title FROM documents").fetchall()}
+
+    def search_predictions(self, run_id: str, *, municipality: str | None = None, rung: int | None = None,
+                           actor: str | None = None, year: int | None = None, doc_id: str | None = None,
+                           text: str | None = None, limit: int = 20, offset: int = 0) -> tuple[int, list[dict[str, Any]]]:
+        """One page of a run's predictions with segment and document metadata, and the total matching.
+
+        ``text`` is a case-insensitive substring of the segment text (LIKE wildcards in it are
+        literal); ``actor`` a codebook actor id. Ordered newest year first, then municipality,
+        document and position.
+        """
+        where, params = ["p.run_id = ? AND p.rung IS NOT NULL"], [run_id]  # noise segments are not classified
+        for condition, value in (("s.municipality = ?", municipality), ("p.rung = ?", rung), ("s.year = ?", year),
+                                 ("s.doc_id = ?", doc_id)):
+            if value is not None:
+                where.append(condition)
+                params.append(value)
+        if actor:  # actors are stored as a JSON list of ids
+            where.append("p.actors LIKE ?")
+            params.append(f'%{json.dumps(actor)}%')
+        if text:
+            escaped = text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+            where.append("s.text ILIKE ? ESCAPE '\\'")
+            params.append(f"%{escaped}%")
+        sql_from = ("FROM predictions p LEFT JOIN segments s ON s.id = p.segment_id "
+                    "LEFT JOIN documents d ON d.id = s.doc_id WHERE " + " AND ".join(where))
+        columns = ("segment_id", "rung", "rung_label", "rung_proba", "actors", "evidence", "doc_id", "municipality", "year",
+                   "date", "text", "url", "title")
+        select = ("SELECT p.segment_id, p.rung, p.rung_label, p.rung_proba, p.actors, p.evidence, s.doc_id, s.municipality, "
+                  "s.year, s.date, s.text, d.url, d.title ")
+        total = int(self.con.execute("SELECT count(*) " + sql_from, params).fetchone()[0])
+        rows = self.con.execute(select + sql_from + " ORDER BY s.year DESC NULLS LAST, s.municipality, s.doc_id, s.position "
+                                "LIMIT ? OFFSET ?", [*params, limit, offset]).fetchall()
+        out = []
+        for r in rows:
+            record = dict(zip(columns, r))
+            for c in _JSON_PREDICTION:
+                record[c] = json.loads(record[c]) if record[c] is not None else None
+            out.append(record)
+        return total, out
 
     # -- export and stats
     def export(self, what: Literal["documents", "segments"], out: str | Path) -> int:

@@ -15,7 +15,8 @@ import re
 import sys
 
 ACTORS = ["politicians", "administration", "professionals", "citizens", "civil_society", "businesses"]
-GENRES = {"dagsordenspunkt", "referat", "projektbeskrivelse", "politik_strategi", "hoeringsnotat", "evaluering", "kommunal_nyhed"}
+GENRES = {"dagsordenspunkt", "referat", "projektbeskrivelse", "politik_strategi", "hoeringsnotat", "evaluering", "kommunal_nyhed",
+          "lokalavis", "webside", "budgetforslag"}
 TOPICS = {"aeldre", "skole_dagtilbud", "beskaeftigelse", "social", "sundhed", "klima_miljoe", "plan_byudvikling", "kultur_fritid", "integration", "oekonomi_budget", "teknik_veje"}
 FIELDS = {"id", "text", "rung", "actors", "genre", "topic", "municipality", "year", "source", "annotator", "hard_negative"}
 

@@ -47,3 +47,25 @@ def test_batches_are_bounded(tmp_path):
 def test_unknown_format(tmp_path):
     with pytest.raises(InputFileError, match="unknown table format"):
         write_records(tmp_path / "x.xlsx", RECORDS)
+
+
+@pytest.mark.parametrize("suffix", [".csv", ".parquet", ".jsonl"])
+def test_writer_keeps_columns_that_appear_in_later_batches(tmp_path, suffix):
+    path = tmp_path / f"x{suffix}"
+    with RecordWriter(path) as w:
+        w.write([{"id": "a", "rung": None, "skipped": "noise"}])
+        w.write([{"id": "b", "rung": 2, "actors": ["citizens"], "title": "Møde"}])
+    rows = read_records(path)
+    assert [r["id"] for r in rows] == ["a", "b"]
+    assert rows[0]["rung"] is None and rows[0]["skipped"] == "noise" and rows[1]["rung"] == 2
+    assert rows[1]["title"] == "Møde" and rows[1]["actors"] == ["citizens"]
+
+
+@pytest.mark.parametrize(("encoding", "bom"), [("cp1252", b""), ("utf-8", b"\xef\xbb\xbf"), ("utf-16", b"")])
+def test_reading_decodes_as_ingest_does(tmp_path, encoding, bom):
+    path = tmp_path / "x.csv"
+    path.write_bytes(bom + "id,text\n1,Ærø og Køge\n".encode(encoding))
+    assert read_records(path) == [{"id": "1", "text": "Ærø og Køge"}]
+    path = tmp_path / "x.jsonl"
+    path.write_bytes(bom + '{"id": 1, "text": "Ærø og Køge"}\n'.encode(encoding))
+    assert read_records(path) == [{"id": 1, "text": "Ærø og Køge"}]

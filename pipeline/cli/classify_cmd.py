@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import typer
@@ -41,18 +42,22 @@ def classify_cmd(
     level: str = typer.Option("segment", "--level", help="segment: one record per input; document: one per document."),
     engine: str = typer.Option("local", "--engine", help="local or dask."),
     scheduler: str = typer.Option(None, "--scheduler", help="Dask scheduler address (tcp://host:8786); none starts a local cluster."),
-    workers: int = typer.Option(1, "--workers", "-w", help="Worker processes (local) or local-cluster workers (dask)."),
-    batch_size: int = typer.Option(None, "--batch-size", help="Records per batch (memory is bounded by this)."),
-    evidence: int = typer.Option(None, "--evidence", help="Evidence sentences per record."),
+    workers: int = typer.Option(1, "--workers", "-w", min=1, help="Worker processes (local) or local-cluster workers (dask)."),
+    batch_size: int = typer.Option(None, "--batch-size", min=1, help="Records per batch (memory is bounded by this)."),
+    evidence: int = typer.Option(None, "--evidence", min=0, help="Evidence sentences per record."),
     keep_text: bool = typer.Option(False, "--keep-text", help="Copy each segment's text into the output."),
     vocab: bool = typer.Option(True, "--vocab/--no-vocab", help="Flag segments that use co-creation vocabulary (for talk vs. practice)."),
     to_store: bool = typer.Option(False, "--to-store", help="With --db: also write the predictions into the store as a run."),
+    strict: bool = typer.Option(False, "--strict", help="Stop at the first bad record instead of writing it to OUT.rejects.jsonl."),
 ) -> None:
     """Classify segments on the co-creation ladder; one output record per input record.
 
     Each output has id, rung, rung_label, rung_proba (5 floats), actors, actor_proba,
-    evidence (sentences with scores), vocab and the input's metadata. An interrupted run
-    continues where it stopped when started again with the same arguments.
+    evidence (sentences with scores), vocab, lang and the input's metadata. Noise segments
+    (table of contents, attendance, ...) get rung null and skipped "noise". Bad records
+    (malformed lines, no id or text, duplicate ids) go to OUT.rejects.jsonl with their line
+    and reason; the rest is classified and the exit code is 1 (--strict stops at the first).
+    An interrupted run continues where it stopped when started again with the same arguments.
 
     Examples:
       samskab classify data/demo/segments.jsonl --out out/predictions.jsonl
@@ -73,21 +78,50 @@ def classify_cmd(
         task = progress.add_task("classifying", total=None)
         result = classify(input, out, model_dir=model, db=db, level=level, engine=engine, workers=workers, scheduler=scheduler,
                           batch_size=batch_size or cfg.batch_size, evidence_k=cfg.evidence_k if evidence is None else evidence,
-                          vocab=vocab, keep_text=keep_text, min_rung_proba=cfg.min_rung_proba,
+                          vocab=vocab, keep_text=keep_text, min_rung_proba=cfg.min_rung_proba, strict=strict, to_store=to_store,
                           on_batch=lambda done, total: progress.update(task, completed=done, total=total))
     if result.resumed_batches:
         _ui.good(f"resumed: {result.resumed_batches} of {result.n_batches} batches were already done")
-    _ui.good(f"{result.n_input} records in, {result.n_output} {level} records out -> {result.out}")
-    if to_store and db is not None:
-        from pipeline.io import iter_batches
-        from pipeline.store import CorpusStore
+    rejected = f" ({result.n_rejected} rejected)" if result.n_rejected else ""
+    _ui.good(f"{result.n_input + result.n_rejected} records in{rejected}, {result.n_output} {level} records out -> {result.out}")
+    notes = ([f"{result.n_noise} noise segments (table of contents, attendance, ...) not classified"] if result.n_noise else []) + (
+        [f"{result.n_non_danish} segments not in Danish (classified; trends leave them out by default)"] if result.n_non_danish else [])
+    if notes:
+        _ui.good("; ".join(notes))
+    if result.run_id:
+        _ui.good(f"stored {result.n_stored} segment predictions as run {result.run_id} in {db}")
+    if result.n_rejected:
+        first = result.first_reject or {}
+        _ui.fail(f"{result.n_rejected} records rejected -> {result.rejects} (first: line {first.get('line')}: {first.get('reason')})")
+        raise typer.Exit(1)
 
-        with CorpusStore(db) as store:
-            run_id = store.start_run("classify", {"model": str(model or "models/default"), "level": level})
-            for batch in iter_batches(result.out):
-                store.write_predictions(run_id, batch)
-            store.finish_run(run_id)
-        _ui.good(f"stored as run {run_id} in {db}")
+
+_CONTROL = re.compile(
+    r"(?:\x1b\[|\x9b)[0-?]*[ -/]*[@-~]"      # CSI (7- and 8-bit): colours, cursor moves, screen clears
+    r"|\x1b\][^\x07\x1b]*(?:\x07|\x1b\\)?"  # OSC: window titles, hyperlinks
+    r"|\x1b[P^_X][^\x1b]*(?:\x1b\\)?"       # DCS, PM, APC, SOS strings
+    r"|\x1b[@-Z\\-_]?"                       # other escapes (and a lone ESC)
+    r"|[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\x80-\x9f]"  # other C0/C1 controls (\n, \t and \r stay)
+)
+
+
+def terminal_safe(text: str) -> str:
+    """Text without terminal control sequences, so a document cannot drive the user's terminal."""
+    return _CONTROL.sub("", text)
+
+
+def _heading_and_body(sentence: str) -> tuple[str | None, str]:
+    """Split heading lines ("Sagsfremstilling", "Beslutning:") off an evidence sentence, for display."""
+    lines = [line.strip() for line in sentence.splitlines() if line.strip()]
+    heads = []
+    while len(lines) > 1 and len(lines[0]) <= 80 and not lines[0].endswith((".", "!", "?")):
+        heads.append(lines.pop(0).rstrip(":"))
+    body = " ".join(lines)
+    label = re.match(r"^([A-ZÆØÅ][\wæøåÆØÅ ]{2,30}):\s+(?=\S)", body)
+    if label and len(body) > len(label.group(0)) + 10:
+        heads.append(label.group(1))
+        body = body[label.end():]
+    return (" · ".join(heads) or None), body
 
 
 @_ui.handle_errors
@@ -95,39 +129,85 @@ def explain_cmd(
     text: str = typer.Argument(None, help="The text to explain (or use --file)."),
     file: Path = typer.Option(None, "--file", "-f", help="Read the text from a file (TXT, PDF, DOCX, HTML...)."),
     model: Path = typer.Option(None, "--model", help="Model folder (default models/default)."),
-    k: int = typer.Option(3, "--k", help="Evidence sentences to show."),
+    k: int = typer.Option(3, "--k", min=0, help="Evidence sentences to show."),
 ) -> None:
     """Show the rung, actors and the sentences (and terms) that drove the decision.
+
+    A file (or a long text) is segmented as ingest and the web page do: the document's
+    rung first, then each segment's rung with its evidence.
 
     Examples:
       samskab explain "Byrådet nedsætter et § 17, stk. 4-udvalg med borgere og foreninger."
       samskab explain --file referat.pdf
     """
     from rich.markup import escape
-    from rich.panel import Panel
-    from rich.text import Text
 
+    from pipeline.classify import classify_document
     from pipeline.models import load_model
 
     if file is not None:
         from pipeline.ingest import read_document
 
-        text = "\n\n".join(d["text"] for d in read_document(file))
-    if not text or not text.strip():
+        docs = read_document(file)
+        text = "\n\n".join(d["text"] for d in docs)
+        meta = {k: v for k, v in (docs[0] if docs else {}).items() if k not in ("text", "id")}
+    else:
+        meta = {}
+        if text:
+            from pipeline.segment import clean_text
+
+            text = clean_text(text)
+    text = terminal_safe(text or "")
+    if not text.strip():
         raise typer.BadParameter("give a text or --file with text in it")
     m = load_model(ensure_default_model(model))
-    row = m.predict_records([{"id": "text", "text": text}], evidence_k=k)[0]
+    segments, document = classify_document(m, {**meta, "id": "text", "text": text}, evidence_k=k)
+    if len(segments) == 1 and document is not None:
+        _explain_one(m, segments[0], text, k)
+        return
+    if document is None:
+        _ui.warn("every segment is noise (table of contents, attendance, ...): nothing to classify")
+    else:
+        _ui.console.print(_summary_panel(m, document, title=f"samskab explain · {len(segments)} segments"))
+    for seg in segments:
+        where = f"§{seg.get('position', 0) + 1}" + (f" · {escape(seg['section'])}" if seg.get("section") else "")
+        if seg.get("rung") is None:
+            _ui.console.print(f"[dim]{where} · skipped ({escape(str(seg.get('section_kind')))})[/]")
+            continue
+        proba = seg["rung_proba"][seg["rung"]]
+        _ui.console.print(f"[bold]{where}[/] · rung {seg['rung']} ({proba:.2f}) · {seg['rung_label']}"
+                          + (f" · lang {seg['lang']}" if seg.get("lang") not in ("da", "und") else ""))
+        for ev in [e for e in seg["evidence"] if e.get("score", 0) > 0][:k]:
+            head, body = _heading_and_body(ev["sentence"])
+            _ui.console.print(f"   [yellow]{ev['score']:+.3f}[/] " + (f"[dim]\\[{escape(head)}][/] " if head else "") + escape(body))
+
+
+def _summary_panel(m, row: dict, *, title: str):  # noqa: ANN001, ANN202
+    from rich.markup import escape
+    from rich.panel import Panel
+
     rung = row["rung"]
     defn = m.codebook.rungs[rung]
-    _ui.console.print(Panel.fit(
+    return Panel.fit(
         f"[bold]rung {rung}[/] · {row['rung_label']} · {escape(defn.name_da)}\n"
         + "  ".join(f"{i}:{p:.2f}" for i, p in enumerate(row["rung_proba"]))
-        + f"\n[dim]{escape(defn.definition)}[/]\nactors: {', '.join(row['actors']) or '—'}", title="samskab explain"))
+        + f"\n[dim]{escape(defn.definition)}[/]\nactors: {', '.join(row['actors']) or '—'}"
+        + (f" · language: {row['lang']}" if row.get("lang") not in (None, "da", "und") else ""), title=title)
+
+
+def _explain_one(m, row: dict, text: str, k: int) -> None:  # noqa: ANN001
+    from rich.markup import escape
+    from rich.text import Text
+
+    _ui.console.print(_summary_panel(m, row, title="samskab explain"))
     highlighted = Text(text)
+    offset = row.get("start") or 0
     for ev in row["evidence"]:
         if ev.get("start") is not None and ev["score"] > 0:
-            highlighted.stylize("bold black on yellow", ev["start"], ev["end"])
+            highlighted.stylize("bold black on yellow", offset + ev["start"], offset + ev["end"])
     _ui.console.print(highlighted)
-    for n, ev in enumerate(row["evidence"], 1):
+    for n, ev in enumerate(row["evidence"][:k], 1):
         terms = ", ".join(f"{t} ({v:+.2f})" for t, v in ev.get("terms", []))
-        _ui.console.print(f"[yellow]{n}.[/] score {ev['score']:+.3f}  {escape(ev['sentence'])}" + (f"\n   [dim]terms: {escape(terms)}[/]" if terms else ""))
+        head, body = _heading_and_body(ev["sentence"])
+        _ui.console.print(f"[yellow]{n}.[/] score {ev['score']:+.3f}  " + (f"[dim]\\[{escape(head)}][/] " if head else "") + escape(body)
+                          + (f"\n   [dim]terms: {escape(terms)}[/]" if terms else ""))

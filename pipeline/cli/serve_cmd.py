@@ -18,6 +18,8 @@ def register(app: typer.Typer) -> None:
 
 @_ui.handle_errors
 def serve_cmd(
+    source: Path = typer.Argument(None, help="What `samskab run` wrote (e.g. out/demo), a corpus store (.duckdb) or a "
+                                             "predictions file; the same as --db / --predictions."),
     host: str = typer.Option("127.0.0.1", "--host", help="Address to listen on. The default keeps the app on this machine."),
     port: int = typer.Option(8000, "--port", min=1, max=65535, help="Port to listen on."),
     db: Path = typer.Option(None, "--db", help="Corpus store with predictions (`samskab classify --db DB --to-store`)."),
@@ -32,6 +34,7 @@ def serve_cmd(
 
     Examples:
       samskab serve
+      samskab serve out/demo              (after `make demo`)
       samskab serve --db corpus.duckdb
       samskab serve --predictions out/predictions.jsonl --port 8080
       samskab serve --model models/tfidf-2024 --db corpus.duckdb
@@ -40,8 +43,12 @@ def serve_cmd(
 
     from pipeline.web.app import create_app
 
-    if db is not None and predictions is not None:
-        raise typer.BadParameter("give --db or --predictions, not both")
+    from pipeline.web.corpus import resolve_source
+
+    if sum(x is not None for x in (source, db, predictions)) > 1:
+        raise typer.BadParameter("give one data source: SOURCE, --db or --predictions")
+    if source is not None:
+        db, predictions = resolve_source(source)
     local = host in LOOPBACK
     if not local:
         _ui.warn(f"listening on {host}: anyone who can reach this machine can use the app (it has no login)")

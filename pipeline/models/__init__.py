@@ -18,7 +18,7 @@ from typing import Any
 from pipeline import MODELS_DIR
 from pipeline.codebook import Codebook, load_codebook
 from pipeline.config import ModelConfig
-from pipeline.errors import ModelError, UnknownNameError, UntrustedModelError
+from pipeline.errors import ModelError, SamskabError, UnknownNameError, UntrustedModelError
 from pipeline.io import sha256_file
 from pipeline.models.base import Backend, BatchOutput
 
@@ -178,8 +178,19 @@ def load_model(directory: str | Path | None = None, *, codebook: Codebook | None
     directory = Path(directory) if directory else DEFAULT_MODEL_DIR
     codebook = codebook or load_codebook()
     manifest = verify_model(directory, codebook=codebook)
-    config = ModelConfig.model_validate(manifest["config"])
-    backend = backend_class(manifest["backend"]).load(directory, config, codebook)
+    try:
+        config = ModelConfig.model_validate(manifest["config"])
+    except (KeyError, ValueError) as e:
+        raise UntrustedModelError(path=str(directory), detail=f"its configuration in {MANIFEST} is invalid ({str(e).splitlines()[0]})") from e
+    cls = backend_class(str(manifest.get("backend")))
+    try:
+        backend = cls.load(directory, config, codebook)
+    except SamskabError:
+        raise
+    except Exception as e:  # noqa: BLE001 - corrupt files fail inside zipfile/skops/torch with many types
+        raise ModelError(path=str(directory), detail=(
+            f"its {manifest.get('backend')} files cannot be read ({type(e).__name__}: {str(e)[:160]}); "
+            "the folder is damaged: retrain with `samskab train` or restore a copy")) from e
     return Model(backend=backend, manifest=manifest, directory=directory, codebook=codebook)
 
 

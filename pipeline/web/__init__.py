@@ -3,7 +3,13 @@
 ``create_app`` (in :mod:`pipeline.web.app`) builds the FastAPI application; ``samskab
 serve`` runs it with uvicorn on 127.0.0.1. Pages are server-rendered (Jinja2, autoescape
 on) and use no JavaScript and no external assets; the same data is offered as a JSON API
-with an OpenAPI schema at ``/openapi.json``.
+with an OpenAPI schema at ``/openapi.json`` and an offline Swagger UI at ``/docs``.
+
+The modules: ``app`` (create_app, error handlers), ``pages`` and ``api`` (the routers),
+``deps`` (shared state as dependencies), ``schemas`` (the API's record types), ``check``
+(one text: segment, classify, highlight), ``uploads`` (file sniffing and reading),
+``corpus`` (the loaded predictions; search), ``charts``, ``templating`` and ``words``
+(Danish formats and sentences), ``middleware`` (size cap, security headers), ``errors``.
 """
 
 from __future__ import annotations

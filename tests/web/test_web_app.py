@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import html
 import io
 import re
 import zipfile
@@ -62,6 +63,11 @@ def test_index_has_form_and_ladder(client):
     assert 'enctype="multipart/form-data"' in r.text and 'name="file"' in r.text and 'name="text"' in r.text
     for name in ("ingen samskabelse", "inddragelse i drøftelse af nye løsninger"):
         assert name in r.text
+    from pipeline.codebook import load_codebook
+
+    for rung in load_codebook().rungs:  # the ladder in Danish, from the codebook
+        assert html.escape(rung.definition_da, quote=False) in r.text
+        assert html.escape(rung.definition, quote=False) not in r.text
     assert_no_external_assets(r.text)
     css = client.get("/static/style.css")
     assert css.status_code == 200 and "mark" in css.text and "http" not in css.text
@@ -158,7 +164,8 @@ def test_bad_uploads(client, name, data, status):
 
 
 def test_sniff_type_by_content_only():
-    from pipeline.web.app import WebError, sniff_type
+    from pipeline.web.errors import WebError
+    from pipeline.web.uploads import sniff_type
 
     assert sniff_type(b"%PDF-1.4 ...") == "pdf"
     assert sniff_type(b"<!DOCTYPE html><html><body>x</body></html>") == "html"
@@ -327,10 +334,32 @@ def test_openapi_schema_and_no_cdn_docs(client):
     schema = client.get("/openapi.json").json()
     assert {"/api/classify", "/api/trends", "/api/segments"} <= set(schema["paths"])
     assert {"ClassifyResponse", "TrendsResponse", "SegmentPage"} <= set(schema["components"]["schemas"])
-    assert "/" not in schema["paths"]  # HTML pages stay out of the API schema
-    assert client.get("/docs").status_code == 404  # Swagger UI would load from a CDN
+    assert "/" not in schema["paths"] and "/docs" not in schema["paths"]  # HTML pages stay out of the API schema
     api = client.get("/api")
     assert api.status_code == 200 and "/api/segments" in api.text
+
+
+def test_docs_are_served_offline(client):
+    r = client.get("/docs")
+    assert r.status_code == 200 and 'id="swagger-ui"' in r.text
+    assets = re.findall(r'<(?:script|link)\b[^>]*\b(?:src|href)="([^"]*)"', r.text)
+    assert len(assets) == 3
+    for asset in assets:
+        assert asset.startswith("/"), f"external asset {asset}"
+        fetched = client.get(asset)
+        assert fetched.status_code == 200 and len(fetched.content) > 50, asset
+    csp = r.headers["content-security-policy"]
+    assert "script-src 'self';" in csp and "unsafe-eval" not in csp and "http" not in csp
+    assert "<script>" not in r.text  # no inline script: the CSP allows the app's own files only
+    assert "script-src" not in client.get("/").headers["content-security-policy"]  # other pages run no script at all
+
+
+def test_api_page_examples_use_the_requests_host(app):
+    from fastapi.testclient import TestClient
+
+    with TestClient(app, base_url="http://10.1.2.3:8765") as c:
+        page = c.get("/api").text
+    assert "curl -s -X POST http://10.1.2.3:8765/api/classify" in page and "8000" not in page
 
 
 def test_unknown_page_is_404(client):
@@ -390,7 +419,9 @@ def test_allowed_hosts(model_dir):
 
     with TestClient(create_app(model_dir=model_dir, allowed_hosts=["127.0.0.1"]), base_url="http://127.0.0.1") as c:
         assert c.get("/").status_code == 200
-        assert c.get("/", headers={"host": "evil.example"}).status_code == 400
+        refused = c.get("/", headers={"host": "evil.example"})
+        assert refused.status_code == 400
+        assert refused.headers["x-content-type-options"] == "nosniff"  # error responses carry the security headers too
 
 
 # -- the CLI ------------------------------------------------------------------------------
@@ -412,3 +443,37 @@ def test_serve_cli(model_dir, predictions_file, monkeypatch):
     assert calls["app"].state.corpus is not None
     failed = runner.invoke(app, ["serve", "--model", str(model_dir.parent / "missing")])
     assert failed.exit_code == 1 and "samskab train" in failed.output
+
+
+MINUTES = """Referat af mødet i Børne- og Ungeudvalget
+
+Indholdsfortegnelse
+1. Godkendelse af dagsorden
+2. Dialogmøde om skolestruktur
+
+Deltagere: Anne Hansen, Bo Jensen, Carl Nielsen
+Fraværende: Ingen
+
+1. Godkendelse af dagsorden
+Beslutning: Godkendt.
+
+2. Dialogmøde om skolestruktur
+Borgerne blev inviteret til et dialogmøde og en workshop om den nye skolestruktur, hvor forældre og foreninger kunne komme med idéer.
+"""
+
+
+def test_noise_segments_are_not_classified(client):
+    """Tables of contents and attendance lists are shown but not judged, as `samskab classify` leaves them out."""
+    from pipeline.segment import NOISE_SECTION_KINDS
+
+    body = client.post("/api/classify", json={"text": MINUTES}).json()
+    noise = [s for s in body["segments"] if s["section_kind"] in NOISE_SECTION_KINDS]
+    judged = [s for s in body["segments"] if s["section_kind"] not in NOISE_SECTION_KINDS]
+    assert noise and judged
+    assert all(s["rung"] is None and s["rung_proba"] is None and s["skipped"] == "noise" for s in noise)
+    assert all(s["rung"] is not None and s["skipped"] is None for s in judged)
+    assert body["document"]["n_segments"] == len(judged)
+    page = client.post("/check", data={"text": MINUTES})
+    assert page.status_code == 200 and "ikke vurderet" in page.text and "indholdsfortegnelse" in page.text
+    only_noise = client.post("/api/classify", json={"text": "Indholdsfortegnelse\n1. Godkendelse af dagsorden\n2. Eventuelt"}).json()
+    assert only_noise["document"]["n_segments"] >= 1  # nothing but noise: judged anyway, so there is an answer
