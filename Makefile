@@ -28,7 +28,7 @@ demo: $(VENV)/.installed
 	@echo "Next: samskab is installed in $(BIN)/ (not on PATH): call $(BIN)/samskab, or run"
 	@echo "'source $(BIN)/activate' once per shell and then just 'samskab'."
 	@echo "  report in a browser:  $(OUT)/report.html"
-	@echo "  web app:              $(BIN)/samskab serve --predictions $(OUT)/predictions.jsonl   (then open http://127.0.0.1:8000/)"
+	@echo "  web app:              $(BIN)/samskab serve $(OUT)   (then open http://127.0.0.1:8000/)"
 	@echo "  trends again:         $(BIN)/samskab trends $(OUT)/predictions.jsonl --period term --out $(OUT)/trends.xlsx"
 	@echo "  check one text:       $(BIN)/samskab explain \"Borgerne inviteres til dialogmøde om den nye skolestruktur.\""
 	@echo "  every command:        $(BIN)/samskab --help"
