@@ -33,6 +33,8 @@ def run_pipeline(inputs: list[str | Path], *, out_dir: Path, manifest: Path | No
                  on_progress: ProgressFn | None = None) -> PipelineResult:
     """Ingest -> segment -> classify -> aggregate -> trends -> plots -> report, into ``out_dir``.
 
+    ``period`` "auto" chooses year or election term by data density (:func:`pipeline.report.choose_period`).
+
     Every step is resumable or idempotent: rerunning adds nothing already done.
     ``on_event(stage, message)`` gets one line per finished step (with counts and the
     seconds it took) and per warning; ``on_progress(stage, done, total)`` gets the files
@@ -46,7 +48,7 @@ def run_pipeline(inputs: list[str | Path], *, out_dir: Path, manifest: Path | No
     from pipeline.io import read_records, write_records
     from pipeline.models import DEFAULT_MODEL_DIR
     from pipeline.plots import write_plots
-    from pipeline.report import build_report
+    from pipeline.report import build_report, choose_period
     from pipeline.store import CorpusStore
     from pipeline.trends import TrendOptions, compute_trends, write_table
 
@@ -110,6 +112,9 @@ def run_pipeline(inputs: list[str | Path], *, out_dir: Path, manifest: Path | No
     say("aggregate", f"{n_doc_preds} document predictions -> {documents} {took()}")
 
     # 4. trend table per municipality x period, with intervals: computed once, used by the plots and the report
+    if period == "auto":
+        period = choose_period(records, by="municipality", min_support=cfg.trends.min_support)
+        say("trends", f"period: {period} (chosen by data density)")
     trend = compute_trends(records, TrendOptions.from_config(cfg, by=("municipality",), period=period), model_dir=model_dir)
     table = trend.table
     trends = write_table(table, out_dir / "trends.csv")

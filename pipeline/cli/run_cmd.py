@@ -21,7 +21,7 @@ def run_cmd(
     out: Path = typer.Option(Path("out/run"), "--out", "-o", help="Output folder (corpus, predictions, trends, plots, report)."),
     manifest: Path = typer.Option(None, "--manifest", help="CSV with path,municipality,date,doc_type,title,url,committee; a manifest.csv inside an input folder is used without this option."),
     model: Path = typer.Option(None, "--model", help="Model folder (default models/default)."),
-    period: str = typer.Option("year", "--period", help="year, quarter or term (valgperiode)."),
+    period: str = typer.Option("auto", "--period", help="year, quarter, term (valgperiode) or auto (term when the years are sparse)."),
     workers: int = typer.Option(1, "--workers", "-w", help="Processes for document extraction."),
 ) -> None:
     """Ingest documents, classify every segment, and build trend tables, plots and an HTML report.

@@ -135,13 +135,15 @@ def register(app: typer.Typer) -> None:
         out: Path = typer.Option(Path("report.html"), "--out", "-o", help="HTML file to write (self-contained: charts embedded)."),
         model: Path = typer.Option(None, "--model", help=_MODEL_HELP + " Default: models/default when present."),
         by: str = typer.Option("municipality", "--by", help="Comma-separated grouping fields."),
-        period: str = typer.Option(None, "--period", help="year | quarter | term. Default: config trends.period."),
+        period: str = typer.Option("auto", "--period", help="year | quarter | term | auto (term when the years are sparse, "
+                                   "i.e. many municipality-years without documents or few documents a year; else year)."),
         unit: str = typer.Option("segment", "--unit", help="segment | document."),
         estimator: str = typer.Option("auto", "--estimator", help=_ESTIMATOR_HELP),
         calibration: Path = typer.Option(None, "--calibration", help=_CALIBRATION_HELP),
         sample: Path = typer.Option(None, "--sample", help=_SAMPLE_HELP),
         municipality: list[str] = typer.Option(None, "--municipality", "-m", help="Only these municipalities (repeatable)."),
         bootstrap: int = typer.Option(None, "--bootstrap", help="Bootstrap rounds (0 = none). Default: config."),
+        lang: str = typer.Option("da", "--lang", help="da (Danish, for journalists) | en (English, for researchers)."),
         overrides: list[str] = typer.Option(None, "--set", help="Config override, e.g. --set trends.threshold=0.6."),
     ) -> None:
         """Write a self-contained HTML report: trend tables, charts, evidence quotes, model card.
@@ -151,15 +153,23 @@ def register(app: typer.Typer) -> None:
           samskab report predictions.jsonl --out report.html
 
           samskab report --db corpus.duckdb --model models/default --period term -m Aarhus -m Odense
+
+          samskab report predictions.jsonl --lang en --out report_en.html
         """
         from pipeline.cli import _ui
-        from pipeline.report import build_report
-        from pipeline.trends import load_predictions
+        from pipeline.presentation import check_lang
+        from pipeline.report import build_report, choose_period
+        from pipeline.trends import as_tuple, load_predictions
 
-        options = _options(overrides, by=by, unit=unit, estimator=estimator, period=period, bootstrap=bootstrap)
+        check_lang(lang)
         _ui.phase("Reading predictions")
         records = load_predictions(predictions, db=db)
+        if period == "auto":
+            groups = as_tuple(by)
+            period = choose_period(records, by=groups[0] if groups else None)
+            _ui.good(f"period: {period} (chosen by data density; set --period to choose)")
+        options = _options(overrides, by=by, unit=unit, estimator=estimator, period=period, bootstrap=bootstrap)
         _ui.phase(f"Building the report ({len(records)} segments)")
         path = build_report(records, out=out, model_dir=_model_dir(model), options=options, calibration=calibration,
-                            calibration_weights=sample, municipalities=municipality or None)
+                            calibration_weights=sample, municipalities=municipality or None, lang=lang)
         _ui.good(f"wrote {path}")
