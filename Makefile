@@ -33,7 +33,7 @@ demo: $(VENV)/.installed
 	@echo "  check one text:       $(BIN)/samskab explain \"Borgerne inviteres til dialogmøde om den nye skolestruktur.\""
 	@echo "  every command:        $(BIN)/samskab --help"
 
-## Install the dev extras and run the test suite (slow/transformer tests: make test PYTEST_ARGS="-m slow").
+## Install the dev extras (they pull in the dask and web extras) and run the test suite (slow/transformer tests: make test PYTEST_ARGS="-m slow").
 test: $(VENV)/.installed-dev
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 

@@ -23,10 +23,11 @@ from collections import Counter
 from collections.abc import Iterable, Iterator
 from typing import Any
 
+from pipeline.records import SEGMENT_META, DocumentRecord, SegmentRecord
+
 PAGE_BREAK = "\f"
 SECTION_KINDS = ("content", "decision", "proposal", "case_history", "appendix_list", "attendance", "toc", "navigation")
 NOISE_SECTION_KINDS = frozenset({"toc", "navigation", "attendance", "appendix_list", "case_history"})
-COPIED_FIELDS = ("municipality", "date", "year", "doc_type")
 MINUTES_TYPES = ("referat", "dagsorden", "beslutningsprotokol")
 
 _FURNITURE = re.compile(
@@ -478,7 +479,7 @@ def looks_like_minutes(text: str) -> bool:
     return heads >= 3 and sum(1 for _, _, ln in _lines(text[:50_000]) if _ITEM.match(ln)) >= 2
 
 
-def _is_minutes(doc: dict[str, Any], text: str) -> bool:
+def _is_minutes(doc: DocumentRecord, text: str) -> bool:
     if doc.get("doc_type") in MINUTES_TYPES:
         return True
     if doc.get("doc_type"):
@@ -486,7 +487,7 @@ def _is_minutes(doc: dict[str, Any], text: str) -> bool:
     return looks_like_minutes(text)
 
 
-def segment_document(doc: dict[str, Any], *, max_chars: int = 1500, min_chars: int = 20) -> list[dict[str, Any]]:
+def segment_document(doc: DocumentRecord, *, max_chars: int = 1500, min_chars: int = 20) -> list[SegmentRecord]:
     """Cut one document into segments; ``doc["text"][start:end] == segment["text"]``."""
     text: str = doc.get("text") or ""
     doc_id = doc["id"]
@@ -528,13 +529,13 @@ def segment_document(doc: dict[str, Any], *, max_chars: int = 1500, min_chars: i
             "end": span["end"],
             "text": text[span["start"]:span["end"]],
         }
-        for field in COPIED_FIELDS:
+        for field in SEGMENT_META:
             seg[field] = doc.get(field)
         segments.append(seg)
     return segments
 
 
-def segment_documents(docs: Iterable[dict[str, Any]], *, max_chars: int = 1500, min_chars: int = 20) -> Iterator[dict[str, Any]]:
+def segment_documents(docs: Iterable[DocumentRecord], *, max_chars: int = 1500, min_chars: int = 20) -> Iterator[SegmentRecord]:
     """Segments of many documents, streamed."""
     for doc in docs:
         yield from segment_document(doc, max_chars=max_chars, min_chars=min_chars)

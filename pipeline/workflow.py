@@ -46,7 +46,7 @@ def run_pipeline(inputs: list[str | Path], *, out_dir: Path, manifest: Path | No
     from pipeline.config import load_config
     from pipeline.ingest import discover, find_manifests, ingest
     from pipeline.io import read_records, write_records
-    from pipeline.models import DEFAULT_MODEL_DIR
+    from pipeline.models import resolve_model_dir
     from pipeline.plots import write_plots
     from pipeline.report import build_report, choose_period
     from pipeline.store import CorpusStore
@@ -64,7 +64,7 @@ def run_pipeline(inputs: list[str | Path], *, out_dir: Path, manifest: Path | No
     cfg = load_config()
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
-    model_dir = Path(model_dir) if model_dir else DEFAULT_MODEL_DIR
+    model_dir = resolve_model_dir(model_dir)
     store_path = out_dir / "corpus.duckdb"
 
     # 1. ingest documents (and segment them) into the corpus store; a manifest.csv among the inputs is used

@@ -4,7 +4,6 @@ good/warn/fail lines, progress bars and tables. Errors go to stderr."""
 from __future__ import annotations
 
 import functools
-import sys
 from collections.abc import Callable
 from typing import Any
 
@@ -114,7 +113,3 @@ def table(title: str, columns: list[str], rows: list[list[Any]]) -> None:
     for r in rows:
         t.add_row(*["" if v is None else (f"{v:.3f}" if isinstance(v, float) else str(v)) for v in r])
     console.print(t)
-
-
-def is_tty() -> bool:
-    return sys.stderr.isatty()

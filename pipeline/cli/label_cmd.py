@@ -91,14 +91,13 @@ def export_cmd(
       samskab label export --db corpus.duckdb --ids queue.jsonl --model models/default --format labelstudio --out tasks.json
       samskab label export queue.jsonl --format csv --out to_label.csv
     """
-    from pipeline.labelling.formats import export_for_annotation
+    from pipeline.labelling.formats import check_format, export_for_annotation
 
+    spec = check_format(fmt)
     paths, n = export_for_annotation(input, out, fmt=fmt, db=db, model_dir=model, ids_path=ids, rules=rules)
     _ui.good(f"{n} segments -> {', '.join(map(str, paths))}")
-    if fmt == "labelstudio":
-        _ui.good(f"Label Studio: paste {paths[1]} into Settings -> Labeling Interface, then import {paths[0]}")
-    elif fmt == "doccano":
-        _ui.good(f"doccano: create a text classification project, import the label types {paths[1]}, then the data {paths[0]}")
+    if spec.next_step:
+        _ui.good(spec.next_step.format(data=paths[0], companion=paths[-1]))
 
 
 @label_app.command("import")

@@ -20,7 +20,7 @@ def run_cmd(
     inputs: list[Path] = typer.Argument(..., help="Files or folders of documents (PDF, HTML, DOCX, TXT, JSONL/CSV/Parquet tables)."),
     out: Path = typer.Option(Path("out/run"), "--out", "-o", help="Output folder (corpus, predictions, trends, plots, report)."),
     manifest: Path = typer.Option(None, "--manifest", help="CSV with path,municipality,date,doc_type,title,url,committee; a manifest.csv inside an input folder is used without this option."),
-    model: Path = typer.Option(None, "--model", help="Model folder (default models/default)."),
+    model: Path = typer.Option(None, "--model", help="Model folder (default: the packaged default model)."),
     period: str = typer.Option("auto", "--period", help="year, quarter, term (valgperiode) or auto (term when the years are sparse)."),
     workers: int = typer.Option(1, "--workers", "-w", help="Processes for document extraction."),
 ) -> None:
@@ -30,11 +30,11 @@ def run_cmd(
       samskab run data/demo/documents.jsonl data/demo/files --manifest data/demo/files/manifest.csv --out out/demo
       samskab run ~/referater/ --out out/mine --period term
     """
-    from pipeline.cli.classify_cmd import ensure_default_model
     from pipeline.cli.trends_cmd import print_trends
+    from pipeline.models import resolve_model_dir
     from pipeline.workflow import run_pipeline
 
-    ensure_default_model(model)
+    model = resolve_model_dir(model)  # fail before any work
     _ui.phase(f"Running the pipeline on {', '.join(map(str, inputs))}")
     with _ui.StageProgress() as progress:
         def on_event(stage: str, msg: str) -> None:

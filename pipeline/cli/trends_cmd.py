@@ -12,7 +12,6 @@ import typer
 from pipeline.cli._ui import handle_errors
 
 ORDER = 60
-DEFAULT_MODEL = Path("models/default")
 
 _PRED_HELP = "Predictions table from `samskab classify` (.jsonl, .csv or .parquet). Leave out with --db."
 _DB_HELP = "Read the predictions from the corpus store instead of a file."
@@ -31,14 +30,10 @@ def _options(overrides: list[str] | None, **given):  # noqa: ANN202 - a TrendOpt
     return TrendOptions.from_config(load_config(overrides=overrides), **given)
 
 
-def _model_dir(model: Path | None) -> Path | None:
-    if model is not None:
-        if not model.is_dir():
-            from pipeline.errors import ModelError
+def _model_dir(model: Path | None) -> Path:
+    from pipeline.models import resolve_model_dir
 
-            raise ModelError(path=str(model), detail="folder not found; train one with `samskab train --out DIR` or leave out --model")
-        return model
-    return DEFAULT_MODEL if DEFAULT_MODEL.is_dir() else None
+    return resolve_model_dir(model)
 
 
 def _ci(row, field: str, *, pct: bool = False) -> str:  # noqa: ANN001 - a table row
@@ -84,7 +79,7 @@ def register(app: typer.Typer) -> None:
         estimator: str = typer.Option("auto", "--estimator", help=_ESTIMATOR_HELP),
         calibration: Path = typer.Option(None, "--calibration", help=_CALIBRATION_HELP),
         sample: Path = typer.Option(None, "--sample", help=_SAMPLE_HELP),
-        model: Path = typer.Option(None, "--model", help=_MODEL_HELP + " Default: models/default when present."),
+        model: Path = typer.Option(None, "--model", help=_MODEL_HELP + " Default: the packaged default model."),
         municipality: list[str] = typer.Option(None, "--municipality", "-m", help="Only these municipalities (repeatable)."),
         all_languages: bool = typer.Option(False, "--all-languages", help="Count segments in every language (default: Danish and too-short-to-tell only)."),
         out: Path = typer.Option(None, "--out", "-o", help="Write the table: .csv, .parquet or .xlsx (the estimator choice goes to OUT.json / an 'about' sheet)."),
@@ -133,7 +128,7 @@ def register(app: typer.Typer) -> None:
         predictions: Path = typer.Argument(None, help=_PRED_HELP, show_default=False),
         db: Path = typer.Option(None, "--db", help=_DB_HELP),
         out: Path = typer.Option(Path("report.html"), "--out", "-o", help="HTML file to write (self-contained: charts embedded)."),
-        model: Path = typer.Option(None, "--model", help=_MODEL_HELP + " Default: models/default when present."),
+        model: Path = typer.Option(None, "--model", help=_MODEL_HELP + " Default: the packaged default model."),
         by: str = typer.Option("municipality", "--by", help="Comma-separated grouping fields."),
         period: str = typer.Option("auto", "--period", help="year | quarter | term | auto (term when the years are sparse, "
                                    "i.e. many municipality-years without documents or few documents a year; else year)."),

@@ -13,14 +13,13 @@ from __future__ import annotations
 import datetime as dt
 import json
 import re
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from pipeline.codebook import Codebook, load_codebook
 from pipeline.errors import DataError, LabelFileError, UnknownNameError
-from pipeline.labelling import FORMATS
 
 #: Segment fields copied into the annotation files (shown to annotators, kept on import).
 META_FIELDS = ("municipality", "doc_id", "year", "date", "doc_type", "section")
@@ -28,10 +27,11 @@ CSV_COLUMNS = ("id", "text", "municipality", "pred_rung", "pred_actors", "rung",
 RUNG_PREFIX, ACTOR_PREFIX = "rung:", "actor:"
 
 
-def check_format(fmt: str) -> str:
+def check_format(fmt: str) -> AnnotationFormat:
+    """The registered format of that name, or UnknownNameError listing the names."""
     if fmt not in FORMATS:
         raise UnknownNameError(kind="annotation format", name=fmt, choices=", ".join(FORMATS))
-    return fmt
+    return FORMATS[fmt]
 
 
 def _now() -> str:
@@ -190,24 +190,37 @@ def export_segments(segments: list[dict[str, Any]], out: str | Path, *, fmt: str
                     predictions: list[dict[str, Any] | None] | None = None, codebook: Codebook | None = None,
                     model_version: str = "samskab") -> list[Path]:
     """Write the annotation file (and its companion config); return the paths written."""
-    from pipeline.io import atomic_path, atomic_write_text
+    spec = check_format(fmt)
+    return spec.write(segments, predictions, Path(out), codebook or load_codebook(), model_version)
 
-    check_format(fmt)
-    codebook = codebook or load_codebook()
-    out = Path(out)
-    if fmt == "labelstudio":
-        tasks = to_labelstudio(segments, predictions, codebook=codebook, model_version=model_version)
-        atomic_write_text(out, json.dumps(tasks, ensure_ascii=False, indent=1))
-        config = out.with_suffix(".xml")
-        atomic_write_text(config, labelstudio_config(codebook))
-        return [out, config]
-    if fmt == "doccano":
-        rows = to_doccano(segments, predictions, codebook=codebook)
-        atomic_write_text(out, "".join(json.dumps(r, ensure_ascii=False) + "\n" for r in rows))
-        types = out.with_name(out.stem + ".labels.json")
-        atomic_write_text(types, json.dumps(doccano_label_types(codebook), ensure_ascii=False, indent=1))
-        return [out, types]
+
+def _write_labelstudio(segments: list[dict[str, Any]], predictions: list[dict[str, Any] | None] | None, out: Path,
+                       codebook: Codebook, model_version: str) -> list[Path]:
+    from pipeline.io import atomic_write_text
+
+    tasks = to_labelstudio(segments, predictions, codebook=codebook, model_version=model_version)
+    atomic_write_text(out, json.dumps(tasks, ensure_ascii=False, indent=1))
+    config = out.with_suffix(".xml")
+    atomic_write_text(config, labelstudio_config(codebook))
+    return [out, config]
+
+
+def _write_doccano(segments: list[dict[str, Any]], predictions: list[dict[str, Any] | None] | None, out: Path,
+                   codebook: Codebook, model_version: str) -> list[Path]:  # noqa: ARG001 - doccano has no model field
+    from pipeline.io import atomic_write_text
+
+    rows = to_doccano(segments, predictions, codebook=codebook)
+    atomic_write_text(out, "".join(json.dumps(r, ensure_ascii=False) + "\n" for r in rows))
+    types = out.with_name(out.stem + ".labels.json")
+    atomic_write_text(types, json.dumps(doccano_label_types(codebook), ensure_ascii=False, indent=1))
+    return [out, types]
+
+
+def _write_csv(segments: list[dict[str, Any]], predictions: list[dict[str, Any] | None] | None, out: Path,
+               codebook: Codebook, model_version: str) -> list[Path]:  # noqa: ARG001 - a spreadsheet has no model field
     import csv
+
+    from pipeline.io import atomic_path
 
     rows = to_csv_rows(segments, predictions, codebook=codebook)
     with atomic_path(out) as tmp, tmp.open("w", encoding="utf-8-sig", newline="") as fh:  # BOM: Excel reads æøå
@@ -567,6 +580,36 @@ def _normalise_rung(raw: _Raw) -> None:
         raw.record["rung"] = rung[0]
 
 
+# -- the registry ------------------------------------------------------------------------
+@dataclass(frozen=True)
+class AnnotationFormat:
+    """One annotation tool's files: how segments go out, how labels come back, what to tell the user.
+
+    ``write(segments, predictions, out, codebook, model_version)`` returns the paths written
+    (the data file first); ``parse(path, annotator, codebook, users)`` yields raw items (None
+    for an item nobody annotated; ``users`` maps the tool's user ids to e-mails, or is None);
+    ``next_step`` is formatted with ``data`` and ``companion``.
+    """
+
+    write: Callable[[list[dict[str, Any]], list[dict[str, Any] | None] | None, Path, Codebook, str], list[Path]]
+    parse: Callable[[Path, str | None, Codebook, dict[str, str] | None], Iterator[_Raw | None]]
+    next_step: str | None = None
+
+
+#: name -> format, like the model backends. A new tool: a writer and a parser above, an entry here.
+FORMATS: dict[str, AnnotationFormat] = {
+    "labelstudio": AnnotationFormat(
+        _write_labelstudio, lambda path, annotator, codebook, users: _parse_labelstudio(
+            path, annotator=annotator, names=display_names(codebook), users=users),
+        "Label Studio: paste {companion} into Settings -> Labeling Interface, then import {data}"),
+    "doccano": AnnotationFormat(
+        _write_doccano, lambda path, annotator, codebook, users: _parse_doccano(path, annotator=annotator, codebook=codebook),
+        "doccano: create a text classification project, import the label types {companion}, then the data {data}"),
+    "csv": AnnotationFormat(_write_csv, lambda path, annotator, codebook, users: _parse_csv(
+        path, annotator=annotator, names=display_names(codebook), users=users)),
+}
+
+
 def import_labels(path: str | Path, *, fmt: str, annotator: str | None = None, only_annotator: str | None = None,
                   codebook: Codebook | None = None, now: str | None = None, users: dict[str, str] | None = None) -> ImportResult:
     """Read an annotated file back into validated label records.
@@ -580,18 +623,13 @@ def import_labels(path: str | Path, *, fmt: str, annotator: str | None = None, o
     """
     from pipeline.labels import validate_label
 
-    check_format(fmt)
+    spec = check_format(fmt)
     codebook = codebook or load_codebook()
     path = Path(path)
     if not path.is_file():
         raise LabelFileError(path=str(path), line="?", detail="file not found")
     now = now or _now()
-    if fmt == "labelstudio":
-        items = _parse_labelstudio(path, annotator=annotator, names=display_names(codebook), users=users)
-    elif fmt == "doccano":
-        items = _parse_doccano(path, annotator=annotator, codebook=codebook)
-    else:
-        items = _parse_csv(path, annotator=annotator, names=display_names(codebook), users=users)
+    items = spec.parse(path, annotator, codebook, users)
     result = ImportResult(path=path, fmt=fmt)
     kept: dict[str, tuple[str, dict[str, Any]]] = {}
     for raw in items:

@@ -32,20 +32,20 @@ def _annotate(tasks: list[dict], who: int, rungs: dict[str, str]) -> None:
                                                    "created_at": "2024-04-01T10:00:00Z", "updated_at": f"2024-04-0{who}T10:00:00Z"})
 
 
-def test_workflow_from_corpus_to_retrained_model(tmp_path: Path, store_path: Path, gold: list[dict], model_dir: Path):
+def test_workflow_from_corpus_to_retrained_model(tmp_path: Path, store_path: Path, gold: list[dict], tiny_model_dir: Path):
     from pipeline.store import CorpusStore
 
     db = store_path
     # 1. silver labels from the rules, stored under annotator 'rules'
     _ok(["label", "rules", "--db", db, "--out", tmp_path / "rules.jsonl", "--to-store"])
     # 2. queue 6 segments; the rule labels do not count as labelled
-    out = _ok(["label", "queue", "--db", db, "-n", 6, "--strategy", "diverse", "--model", model_dir, "--out", tmp_path / "queue.jsonl"])
+    out = _ok(["label", "queue", "--db", db, "-n", 6, "--strategy", "diverse", "--model", tiny_model_dir, "--out", tmp_path / "queue.jsonl"])
     queue = read_records(tmp_path / "queue.jsonl")
     assert len(queue) == 6 and {q["municipality"] for q in queue} == {"Aarhus", "Ærø", "Kolding"}
     assert "6 segments queued" in out.output
     # 3. export them to Label Studio with the model's suggestions
     tasks_path = tmp_path / "tasks.json"
-    out = _ok(["label", "export", "--db", db, "--ids", tmp_path / "queue.jsonl", "--model", model_dir,
+    out = _ok(["label", "export", "--db", db, "--ids", tmp_path / "queue.jsonl", "--model", tiny_model_dir,
                "--format", "labelstudio", "--out", tasks_path])
     assert (tmp_path / "tasks.xml").is_file() and "Labeling Interface" in out.output
     tasks = json.loads(tasks_path.read_text(encoding="utf-8"))
@@ -75,7 +75,7 @@ def test_workflow_from_corpus_to_retrained_model(tmp_path: Path, store_path: Pat
     out = _ok(["label", "errors", tmp_path / "all.jsonl", "--folds", 3, "--out", tmp_path / "suspects.csv"])
     assert "labels look wrong" in out.output and (tmp_path / "suspects.csv").is_file()
     # 8. the next queue skips what is now labelled in the store
-    out = _ok(["label", "queue", "--db", db, "-n", 50, "--model", model_dir, "--out", tmp_path / "queue2.jsonl"])
+    out = _ok(["label", "queue", "--db", db, "-n", 50, "--model", tiny_model_dir, "--out", tmp_path / "queue2.jsonl"])
     queue2 = read_records(tmp_path / "queue2.jsonl")
     assert not {q["id"] for q in queue2} & set(ids)
     # fewer than asked: the command says how many and why
@@ -149,9 +149,9 @@ def test_import_labelstudio_csv_export_with_user_list(tmp_path: Path):
     assert res.exit_code == 1 and "bad.csv:5: column 'actors'" in " ".join(res.output.split()) and "Traceback" not in res.output
 
 
-def test_export_from_store_with_queue_ids_keeps_the_queue_suggestions(tmp_path: Path, store_path: Path, model_dir: Path):
+def test_export_from_store_with_queue_ids_keeps_the_queue_suggestions(tmp_path: Path, store_path: Path, tiny_model_dir: Path):
     queue = tmp_path / "queue.jsonl"
-    _ok(["label", "queue", "--db", store_path, "-n", 4, "--model", model_dir, "--out", queue])
+    _ok(["label", "queue", "--db", store_path, "-n", 4, "--model", tiny_model_dir, "--out", queue])
     _ok(["label", "export", "--db", store_path, "--ids", queue, "--format", "labelstudio", "--out", tmp_path / "tasks.json"])
     tasks = json.loads((tmp_path / "tasks.json").read_text(encoding="utf-8"))
     queued = {q["id"]: q for q in read_records(queue)}

@@ -124,6 +124,7 @@ def test_cli_trends_with_calibration(tmp_path):
     assert about["calibration"]["n_matched"] == 50 and about["estimator"] == "ppi"
 
 
+@pytest.mark.slow  # ~9 s of bootstrap rounds
 def test_simulation_coverage_small():
     """A fast version of the coverage check below (fewer repetitions, so a looser bound)."""
     r = simulate(reps=40, n_labels=200, bootstrap=100, seed=1)
