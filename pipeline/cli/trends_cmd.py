@@ -45,6 +45,28 @@ def _ci(row, field: str, *, pct: bool = False) -> str:  # noqa: ANN001 - a table
     return f"{fmt(row[field])} [{fmt(row[field + '_lo'])}, {fmt(row[field + '_hi'])}]"
 
 
+def print_trends(result, *, limit: int = 40) -> None:  # noqa: ANN001 - a TrendResult
+    """What `samskab trends` and `samskab run` print about one trend result: warnings, the
+    estimator and why, rows left out, and the latest period per group with 95% intervals."""
+    from pipeline.cli import _ui
+
+    for w in result.warnings:
+        _ui.warn(w)
+    _ui.good(f"estimator {result.estimator}: {result.estimator_reason}")
+    _ui.good(f"error rates from: {result.error_source}")
+    left = ", ".join(f"{n} {why.replace('_', '-')}" for why, n in result.left_out.items() if n)
+    if left:
+        _ui.good(f"left out: {left}")
+    cols = list(result.options.by)
+    latest = result.latest
+    rows = [[" / ".join(str(r[c]) for c in cols) or "Hele landet", r["period"], int(r["n_documents"]), int(r["n_segments"]),
+             _ci(r, "share_ge3", pct=True), _ci(r, "mean_rung")] for _, r in latest.head(limit).iterrows()]
+    _ui.table(f"Latest {result.options.period} per group (estimator {result.estimator}; 95% intervals)",
+              [" / ".join(cols) or "group", "period", "docs", "segments", "share >= 3", "mean rung"], rows)
+    if len(latest) > limit:
+        _ui.warn(f"{len(latest) - limit} more groups not shown; every group and period is in the written table")
+
+
 def register(app: typer.Typer) -> None:
     @app.command("trends")
     @handle_errors
@@ -90,13 +112,6 @@ def register(app: typer.Typer) -> None:
         result = compute_trends(records, options, model_dir=_model_dir(model), calibration=calibration,
                                 calibration_weights=sample, municipalities=municipality or None)
         table = result.table
-        for w in result.warnings:
-            _ui.warn(w)
-        _ui.good(f"estimator {result.estimator}: {result.estimator_reason}")
-        _ui.good(f"error rates from: {result.error_source}")
-        left = ", ".join(f"{n} {why.replace('_', '-')}" for why, n in result.left_out.items() if n)
-        if left:
-            _ui.good(f"left out: {left}")
         if out is not None:
             write_table(table, out)
             _ui.good(f"wrote {len(table)} rows to {out}")
@@ -105,12 +120,7 @@ def register(app: typer.Typer) -> None:
 
             paths = write_plots(table, out_dir=plots, groups=municipality or None)
             _ui.good(f"wrote {len(paths)} charts to {plots}")
-        cols = list(options.by)
-        rows = [[" / ".join(str(r[c]) for c in cols) or "Hele landet", r["period"], int(r["n_documents"]),
-                 _ci(r, "share_ge3", pct=True), _ci(r, "mean_rung")] for _, r in result.latest.head(40).iterrows()]
-        _ui.table("Latest period per group", ["group", "period", "n", "share >= 3 (95% CI)", "mean rung (95% CI)"], rows)
-        if len(result.latest) > 40:
-            _ui.warn(f"{len(result.latest) - 40} more groups not shown; see --out")
+        print_trends(result)
 
     @app.command("report")
     @handle_errors
