@@ -177,7 +177,8 @@ def _summary_panel(m, row: dict, *, title: str):  # noqa: ANN001, ANN202
     return Panel.fit(
         f"[bold]rung {rung}[/] · {row['rung_label']} · {escape(defn.name_da)}\n"
         + "  ".join(f"{i}:{p:.2f}" for i, p in enumerate(row["rung_proba"]))
-        + f"\n[dim]{escape(defn.definition)}[/]\nactors: {', '.join(row['actors']) or '—'}"
+        + f"\n[dim]{escape(defn.definition_da)}[/]\nactors: {', '.join(row['actors']) or '—'}"
+        + (f" ({', '.join(a.name_da for a in m.codebook.actors if a.id in row['actors'])})" if row["actors"] else "")
         + (f" · language: {row['lang']}" if row.get("lang") not in (None, "da", "und") else ""), title=title)
 
 
