@@ -239,7 +239,8 @@ def _block_kind(text: str, *, kind: str, item: str | None, minutes: bool) -> str
         return "navigation"
     if kind in ("toc", "attendance"):
         return kind
-    if minutes and item is None and kind == "content" and all(_MEETING_HEAD.match(ln) or len(ln) <= 60 for ln in lines) \
+    if minutes and item is None and kind == "content" \
+            and all(_MEETING_HEAD.match(ln) or (len(ln) <= 60 and not _is_prose(ln)) for ln in lines) \
             and any(_MEETING_HEAD.match(ln) or _BODY.search(ln) for ln in lines):
         return "attendance"  # the meeting head: body, date, place (who and when, not what)
     if sum(1 for ln in lines if _APPENDIX_LINE.match(ln)) * 2 > len(lines):
