@@ -293,34 +293,6 @@ def top_quotes(records: Iterable[Mapping[str, Any]], *, group_by: str = "municip
                 for rung, b in sorted(per.items())} for g, per in found.items()}
 
 
-def choose_period(records: Iterable[Mapping[str, Any]], *, by: str | None = "municipality", min_support: int = 5) -> str:
-    """'year' when most groups have documents in most years and enough of them per year, else 'term'.
-
-    Sparse years (a municipality with documents every other year, or a handful a year) give
-    scattered yearly dots and wide intervals; election terms pool them.
-    """
-    docs: dict[tuple[str, int], set[str]] = {}
-    for r in records:
-        if r.get("rung") is None and r.get("rung_proba") is None:
-            continue
-        year, date = r.get("year"), r.get("date")
-        if year is None and isinstance(date, str) and date[:4].isdigit():
-            year = int(date[:4])
-        try:
-            year = int(year)
-        except (TypeError, ValueError):
-            continue
-        group = str(r.get(by)) if by else ""
-        docs.setdefault((group, year), set()).add(str(r.get("doc_id") or r.get("id")))
-    if not docs:
-        return "year"
-    years = [y for _, y in docs]
-    n_groups = len({g for g, _ in docs})
-    filled = len(docs) / ((max(years) - min(years) + 1) * n_groups)
-    counts = sorted(len(ids) for ids in docs.values())
-    return "year" if filled >= 0.75 and counts[len(counts) // 2] >= min_support else "term"
-
-
 def _flatten(data: Any, prefix: str = "") -> list[tuple[str, str]]:
     if isinstance(data, Mapping):
         out: list[tuple[str, str]] = []
@@ -453,7 +425,7 @@ def build_report(records: Iterable[Mapping[str, Any]], *, out: str | Path, model
     """
     from pipeline.io import atomic_write_text
     from pipeline.presentation import check_lang
-    from pipeline.trends import TrendOptions, as_tuple, compute_trends
+    from pipeline.trends import TrendOptions, as_tuple, choose_period, compute_trends
 
     check_lang(lang)
     records = list(records)

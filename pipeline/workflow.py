@@ -33,7 +33,7 @@ def run_pipeline(inputs: list[str | Path], *, out_dir: Path, manifest: Path | No
                  on_progress: ProgressFn | None = None) -> PipelineResult:
     """Ingest -> segment -> classify -> aggregate -> trends -> plots -> report, into ``out_dir``.
 
-    ``period`` "auto" chooses year or election term by data density (:func:`pipeline.report.choose_period`).
+    ``period`` "auto" chooses year or election term by data density (:func:`pipeline.trends.choose_period`).
 
     Every step is resumable or idempotent: rerunning adds nothing already done.
     ``on_event(stage, message)`` gets one line per finished step (with counts and the
@@ -48,7 +48,8 @@ def run_pipeline(inputs: list[str | Path], *, out_dir: Path, manifest: Path | No
     from pipeline.io import read_records, write_records
     from pipeline.models import resolve_model_dir
     from pipeline.plots import write_plots
-    from pipeline.report import build_report, choose_period
+    from pipeline.report import build_report
+    from pipeline.trends import choose_period
     from pipeline.store import CorpusStore
     from pipeline.trends import TrendOptions, compute_trends, write_table
 

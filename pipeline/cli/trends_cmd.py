@@ -153,7 +153,8 @@ def register(app: typer.Typer) -> None:
         """
         from pipeline.cli import _ui
         from pipeline.presentation import check_lang
-        from pipeline.report import build_report, choose_period
+        from pipeline.report import build_report
+        from pipeline.trends import choose_period
         from pipeline.trends import as_tuple, load_predictions
 
         check_lang(lang)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from typing import Any
 
 PERIODS = ("year", "quarter", "term")
@@ -64,3 +64,31 @@ def year_month(record: Mapping[str, Any]) -> tuple[int | None, int | None]:
             m = None  # the date belongs to another year: trust the explicit year, no quarter
         y = year if year is not None else y
     return y, m
+
+
+def choose_period(records: Iterable[Mapping[str, Any]], *, by: str | None = "municipality", min_support: int = 5) -> str:
+    """'year' when most groups have documents in most years and enough of them per year, else 'term'.
+
+    Sparse years (a municipality with documents every other year, or a handful a year) give
+    scattered yearly dots and wide intervals; election terms pool them.
+    """
+    docs: dict[tuple[str, int], set[str]] = {}
+    for r in records:
+        if r.get("rung") is None and r.get("rung_proba") is None:
+            continue
+        year, date = r.get("year"), r.get("date")
+        if year is None and isinstance(date, str) and date[:4].isdigit():
+            year = int(date[:4])
+        try:
+            year = int(year)
+        except (TypeError, ValueError):
+            continue
+        group = str(r.get(by)) if by else ""
+        docs.setdefault((group, year), set()).add(str(r.get("doc_id") or r.get("id")))
+    if not docs:
+        return "year"
+    years = [y for _, y in docs]
+    n_groups = len({g for g, _ in docs})
+    filled = len(docs) / ((max(years) - min(years) + 1) * n_groups)
+    counts = sorted(len(ids) for ids in docs.values())
+    return "year" if filled >= 0.75 and counts[len(counts) // 2] >= min_support else "term"

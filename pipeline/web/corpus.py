@@ -92,6 +92,10 @@ class Corpus:
         self.records = records  # all of them: the trend computation counts what it leaves out, and why
         self.classified = [r for r in records if r.get("rung") is not None]  # noise segments are not classified
         self.settings = load_config().trends
+        from pipeline.trends import choose_period
+
+        # the pages' default period: election terms when the years are sparse (scattered yearly dots otherwise)
+        self.default_period = choose_period(records, by="municipality", min_support=self.settings.min_support)
         self._cache: dict[tuple, Any] = {}
         self._lock = threading.Lock()
         docs: dict[str, set[str]] = {}

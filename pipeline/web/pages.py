@@ -98,7 +98,7 @@ def municipality(request: Request, name: str, period: str | None = None, corpus:
     if corpus is None:
         return no_data(request, f"Kommune: {name}")
     name = corpus.resolve(name)
-    period = parse_period(period)
+    period = parse_period(period, corpus.default_period)
     trend = corpus.trends([name], period)
     rows, nat_rows = trend_rows(trend.table), trend_rows(trend.national)
     nat_by_period = {r["period"]: r for r in nat_rows}
@@ -114,12 +114,12 @@ def compare(request: Request, m: list[str] = Query(default=[]), period: str | No
         return no_data(request, "Sammenlign kommuner")
     wanted = [x for x in dict.fromkeys(s.strip() for s in m) if x]
     if not wanted:
-        return render(request, "compare.html", names=[], period=parse_period(period), selected=[])
+        return render(request, "compare.html", names=[], period=parse_period(period, corpus.default_period), selected=[])
     if not 2 <= len(wanted) <= 4:
         raise WebError(400, f"Vælg 2 til 4 kommuner at sammenligne (du valgte {len(wanted)}).",
                        message_en="choose 2 to 4 municipalities")
     names = list(dict.fromkeys(corpus.resolve(x) for x in wanted))
-    period = parse_period(period)
+    period = parse_period(period, corpus.default_period)
     trend = corpus.trends(names, period)
     rows, nat_rows = trend_rows(trend.table), trend_rows(trend.national)
     series = {n: [r for r in rows if r["municipality"] == n] for n in names}

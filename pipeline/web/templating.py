@@ -61,8 +61,9 @@ def int_param(value: str | None, name: str, *, low: int | None = None, high: int
     return number
 
 
-def parse_period(value: str | None) -> str:
-    value = (value or "year").strip() or "year"
+def parse_period(value: str | None, default: str = "year") -> str:
+    """The period asked for in the URL, or ``default`` (the corpus' own, chosen by data density)."""
+    value = (value or default).strip() or default
     if value not in PERIODS:
         raise WebError(422, f"Ukendt periode »{value}«. Vælg år (year), kvartal (quarter) eller valgperiode (term).",
                        message_en=f"unknown period {value!r}; choose year, quarter or term")

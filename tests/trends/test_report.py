@@ -11,7 +11,8 @@ from typer.testing import CliRunner
 
 from pipeline.cli import app
 from pipeline.codebook import load_codebook
-from pipeline.report import build_report, choose_period, quotable, strip_headings, top_quotes
+from pipeline.report import build_report, quotable, strip_headings, top_quotes
+from pipeline.trends import choose_period
 
 runner = CliRunner()
 

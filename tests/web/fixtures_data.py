@@ -39,3 +39,54 @@ RECORDS: list[dict] = [
     {"text": "Samskabelse: politikere og borgere sidder i samme styregruppe og træffer beslutninger sammen.", "rung": 4, "actors": ["politicians", "citizens"]},
     {"text": "Foreningerne er ligeværdige partnere i samskabelsen og har medansvar for design og drift.", "rung": 4, "actors": ["civil_society"]},
 ]
+
+
+# -- predictions and app helpers shared by the web tests (import from here, not from conftest) --
+MUNICIPALITIES = ("Aarhus", "Ærø", "København")
+YEARS = (2019, 2020, 2021)
+XSS = '<script>alert("xss")</script>'
+
+_SEGMENT_TEXTS = (
+    ("Økonomiudvalget godkendte regnskabet uden bemærkninger.", 0),
+    ("Frivillige fra foreningen driver lektiecaféen for børn i området.", 2),
+    ("Borgerne blev inviteret til et dialogmøde og en workshop om lokalplanen.", 3),
+    ("Byrådet nedsætter et § 17, stk. 4-udvalg, hvor borgere og foreninger sammen designer løsningen.", 4),
+)
+
+
+def _proba(rung: int, strength: float) -> list[float]:
+    rest = (1 - strength) / 4
+    return [round(strength if k == rung else rest, 6) for k in range(5)]
+
+
+def prediction_records() -> list[dict]:
+    """Segment predictions as `samskab classify --keep-text` writes them; higher rungs grow over the years."""
+    records = []
+    for m_index, muni in enumerate(MUNICIPALITIES):
+        for y_index, year in enumerate(YEARS):
+            for d in range(2):
+                doc_id = f"{muni[:3].lower()}-{year}-{d}"
+                for position in range(3):
+                    text, rung = _SEGMENT_TEXTS[(position + y_index + m_index * d) % len(_SEGMENT_TEXTS)]
+                    if muni == "Ærø" and rung >= 3:
+                        text, rung = _SEGMENT_TEXTS[0]
+                    if muni == "Aarhus" and year == 2019 and d == 0 and position == 0:
+                        text, rung = f"Borgerne blev inviteret til dialogmøde {XSS} om skolen.", 3
+                    evidence = [{"sentence": text, "score": round(1.0 + rung / 2, 3), "start": 0, "end": len(text), "rung": rung, "terms": []}]
+                    records.append({
+                        "id": f"{doc_id}#{position}", "doc_id": doc_id, "municipality": muni, "year": year,
+                        "date": f"{year}-0{position + 3}-15", "position": position, "text": text,
+                        "rung": rung, "rung_label": ["none", "co_production_own", "co_production_others",
+                                                     "co_initiation_dialogue", "co_design_governance"][rung],
+                        "rung_proba": _proba(rung, 0.8), "actors": ["citizens"] if rung >= 3 else ["administration"],
+                        "evidence": evidence if rung > 0 else [], "vocab": rung > 0,
+                        "url": "javascript:alert(1)" if doc_id == "aar-2019-0" else f"https://example.dk/{doc_id}",
+                        "title": f"Referat {XSS}" if doc_id == "aar-2019-0" else f"Referat {doc_id}",
+                    })
+    return records
+
+
+def quick(web):
+    """Fewer bootstrap rounds for the trend intervals: the tests check pages, not intervals."""
+    web.state.corpus.settings = web.state.corpus.settings.model_copy(update={"bootstrap": 50})
+    return web

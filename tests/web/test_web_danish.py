@@ -10,7 +10,7 @@ import re
 
 import pytest
 
-from conftest import prediction_records, quick
+from fixtures_data import prediction_records, quick
 
 ENGLISH = ("held-out", "vocab", "records have", "estimator", "fell back", "requested ")
 

@@ -9,7 +9,7 @@ import zipfile
 
 import pytest
 
-from conftest import prediction_records, quick
+from fixtures_data import prediction_records, quick
 
 SECURITY = ("content-security-policy", "x-content-type-options", "referrer-policy", "x-frame-options")
 
