@@ -27,7 +27,7 @@ from pathlib import Path
 from typing import Any, Literal
 
 from pipeline.errors import DataError, InputFileError, OutputFileError
-from pipeline.lang import detect_language
+from pipeline.lang import detect_languages
 
 from pipeline.segment import NOISE_SECTION_KINDS  # contract 1: one definition of the noise kinds
 
@@ -71,6 +71,7 @@ def classify_batch(model, records: list[dict[str, Any]], *, evidence_k: int = 3,
         from pipeline.rules import has_vocabulary
 
         flags = iter(has_vocabulary([r["text"] for r in content], model.codebook))
+    langs = iter(detect_languages([r["text"] for r in records]))
     out = []
     for r in records:
         if is_noise(r):
@@ -81,7 +82,7 @@ def classify_batch(model, records: list[dict[str, Any]], *, evidence_k: int = 3,
             row = next(predicted)
             if vocab:
                 row["vocab"] = next(flags)
-        row["lang"] = detect_language(r["text"])
+        row["lang"] = next(langs)
         out.append(row)
     return out
 
