@@ -13,6 +13,7 @@ features a model sees at run time are the ones it was trained on.
 from __future__ import annotations
 
 import re
+from bisect import bisect_right
 from dataclasses import dataclass
 
 from pipeline.codebook import Codebook, Cue
@@ -144,7 +145,34 @@ def _strip(text: str, a: int, b: int) -> tuple[int, int]:
     return a, b
 
 
-def analyse(text: str, lexicon: Lexicon) -> TextAnalysis:
+def analyse(text: str, lexicon: Lexicon, *, reference: bool = False) -> TextAnalysis:
+    """Words, offsets, lemmas and sentences of ``text``.
+
+    The fast path lower-cases the text once and lets the regular expression find the
+    words in it (the word pattern does not depend on case), reads lemmas straight from
+    the lemma cache and places words in sentences by bisection; ``reference=True`` is
+    the plain per-match loop it must equal (tests compare them). Texts whose length
+    changes when lower-cased (a few non-Danish letters) take the reference path.
+    """
+    low = text.lower()
+    if reference or len(low) != len(text):
+        return _analyse_reference(text, lexicon)
+    sentences = sentence_spans(text) or [(0, len(text))]
+    words = WORD.findall(low)
+    spans = [m.span() for m in WORD.finditer(low)]
+    cache = lexicon._lemma._cache
+    lemma = lexicon.lemma
+    lemmas = [cache.get(w) or lemma(w) for w in words]
+    if len(sentences) == 1:
+        token_sent = [0] * len(words)
+    else:
+        ends = [e for _, e in sentences]
+        last = len(sentences) - 1
+        token_sent = [min(bisect_right(ends, a), last) for a, _ in spans]
+    return TextAnalysis(words, spans, lemmas, token_sent, sentences)
+
+
+def _analyse_reference(text: str, lexicon: Lexicon) -> TextAnalysis:
     sentences = sentence_spans(text) or [(0, len(text))]
     words, spans, lemmas, token_sent = [], [], [], []
     sent, sent_end = 0, sentences[0][1]

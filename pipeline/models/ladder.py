@@ -87,9 +87,18 @@ class _Featuriser:
                 self._word_feats[word] = feats
         return feats
 
-    def __call__(self, text: str) -> tuple[TextAnalysis, list[list[str]], list[float]]:
-        a = analyse(text, self.lexicon)
+    def __call__(self, text: str, *, reference: bool = False) -> tuple[TextAnalysis, list[list[str]], list[float]]:
+        a = analyse(text, self.lexicon, reference=reference)
         per = self.cues.cue_features(a) if self.config.cue_features else [[] for _ in a.sentences]
+        if reference:
+            self._content_reference(a, per)
+        elif len(a.sentences) == 1:  # one sentence (most short segments): no bookkeeping per sentence
+            self._content_one(a, per[0])
+        else:
+            self._content_many(a, per)
+        return a, per, concreteness(text, a) if self.config.concreteness else [0.0] * N_DENSE
+
+    def _content_reference(self, a: TextAnalysis, per: list[list[str]]) -> None:
         prev: list[str | None] = [None] * len(a.sentences)
         for w, lem, s in zip(a.words, a.lemmas, a.token_sent, strict=True):
             feats = self._content(w, lem)
@@ -100,7 +109,39 @@ class _Featuriser:
             if prev[s] is not None:
                 per[s].append(f"b:{prev[s][2:]}_{head[2:]}")
             prev[s] = head
-        return a, per, concreteness(text, a) if self.config.concreteness else [0.0] * N_DENSE
+
+    def _content_one(self, a: TextAnalysis, out: list[str]) -> None:
+        cached, content = self._word_feats.get, self._content
+        extend, append = out.extend, out.append
+        prev = None
+        for w, lem in zip(a.words, a.lemmas, strict=True):
+            feats = cached(w)
+            if feats is None:
+                feats = content(w, lem)
+            if not feats:
+                continue
+            extend(feats)
+            head = feats[0][2:]
+            if prev is not None:
+                append(f"b:{prev}_{head}")
+            prev = head
+
+    def _content_many(self, a: TextAnalysis, per: list[list[str]]) -> None:
+        cached, content = self._word_feats.get, self._content
+        prev: list[str | None] = [None] * len(a.sentences)
+        for w, lem, s in zip(a.words, a.lemmas, a.token_sent, strict=True):
+            feats = cached(w)
+            if feats is None:
+                feats = content(w, lem)
+            if not feats:
+                continue
+            out = per[s]
+            out.extend(feats)
+            head = feats[0][2:]
+            p = prev[s]
+            if p is not None:
+                out.append(f"b:{p}_{head}")
+            prev[s] = head
 
 
 class LadderBackend(Backend):
@@ -111,6 +152,8 @@ class LadderBackend(Backend):
         self._featuriser: _Featuriser | None = None
         self.state: dict[str, Any] = {}
         self._vocab: dict[str, int] | None = None
+        #: the plain per-token analysis the fast path is tested against (same outputs, slower)
+        self.reference = False
 
     @property
     def featuriser(self) -> _Featuriser:
@@ -165,7 +208,7 @@ class LadderBackend(Backend):
         analyses, segs, sents, dense = [], [], [], []
         f = self.featuriser
         for t in texts:
-            a, per, d = f(t)
+            a, per, d = f(t, reference=self.reference)
             analyses.append(a)
             sents.append(per)
             segs.append([x for s in per for x in s])
