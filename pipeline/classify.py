@@ -355,12 +355,36 @@ def _exit_with_parent(parent_pid: int) -> None:
     threading.Thread(target=watch, name="samskab-parent-watch", daemon=True).start()
 
 
-def _worker_init(model_dir: str, parent_pid: int | None = None) -> None:
+def _worker_init(model_dir: str | None, parent_pid: int | None = None) -> None:
+    """Load the model in a fresh worker; a forked worker (``model_dir`` None) has it already."""
     from pipeline.models import load_model
 
     if parent_pid is not None:
         _exit_with_parent(parent_pid)
-    _WORKER_MODEL["model"] = load_model(model_dir)
+    if model_dir is not None:
+        _WORKER_MODEL["model"] = load_model(model_dir)
+
+
+WARM_UP = {"id": "warm-up", "text": ("Kommunen og borgerne samarbejder om en ny legeplads, som frivillige fra foreningen "
+                                     "bygger sammen med forvaltningen. Byrådet vedtog budgettet.")}
+
+
+def _load_for_fork(model_dir: str) -> None:
+    """Load and warm the model in this process before forking workers from it.
+
+    The workers then share the model's memory with this process copy-on-write (loaded
+    once, not once per worker), and start at once; ``gc.freeze`` keeps the cyclic
+    garbage collector from writing to (and so copying) the shared objects' pages.
+    """
+    import gc
+
+    from pipeline.models import load_model
+
+    model = load_model(model_dir)
+    classify_batch(model, [dict(WARM_UP)])  # builds the lazy parts (lexicon, vocabulary, language model)
+    _WORKER_MODEL["model"] = model
+    gc.collect()
+    gc.freeze()
 
 
 def _worker_classify(records: list[dict[str, Any]], evidence_k: int, vocab: bool, keep_text: bool) -> list[dict[str, Any]]:
@@ -590,11 +614,28 @@ def _run_pool(todo, finished, model_dir: str, args: tuple, *, workers: int) -> N
     """Process pool with a bounded window of in-flight batches (memory ~ window x batch).
 
     Workers exit on their own when this process dies (even by SIGKILL), so a killed run
-    leaves no orphans behind.
+    leaves no orphans behind. On Linux they are forked from this process after it has
+    loaded the model; elsewhere each loads it.
     """
     import multiprocessing as mp
+    import sys
 
-    ctx = mp.get_context("spawn" if os.name == "nt" else "forkserver")
+    if sys.platform.startswith("linux"):  # fork from a process that holds the model: loaded once, shared
+        _load_for_fork(model_dir)
+        ctx, init_dir = mp.get_context("fork"), None
+    else:  # pragma: no cover - macOS (fork is unsafe there) and Windows
+        ctx, init_dir = mp.get_context("spawn" if os.name == "nt" else "forkserver"), model_dir
+    try:
+        _pool_loop(todo, finished, ctx, init_dir, args, workers=workers)
+    finally:
+        if init_dir is None:
+            import gc
+
+            _WORKER_MODEL.pop("model", None)
+            gc.unfreeze()
+
+
+def _pool_loop(todo, finished, ctx, model_dir: str | None, args: tuple, *, workers: int) -> None:  # noqa: ANN001
     with ProcessPoolExecutor(max_workers=workers, mp_context=ctx, initializer=_worker_init,
                              initargs=(model_dir, os.getpid())) as pool:
         pending: dict[Future, int] = {}

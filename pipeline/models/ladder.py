@@ -235,10 +235,37 @@ class LadderBackend(Backend):
         return rung_x, actor_x
 
     def _cue_summary(self, sents: list[list[list[str]]]) -> tuple[np.ndarray, np.ndarray]:
+        """Per segment: one-hot of the highest clean cue rung (+ any negated, any demoted) and
+        per actor (taking part, mentioned). The cue features are a small fixed set, found by
+        one set intersection per segment instead of a string test per feature."""
+        from itertools import chain
+
         actor_ids = self.codebook.actor_ids
         n = len(sents)
         cue_rung = np.zeros((n, N_RUNGS + 2))  # one-hot of the highest clean cue rung, any negated, any demoted
         cue_flags = np.zeros((n, len(actor_ids), 2))  # per actor: taking part, mentioned
+        meaning = self._cue_meaning()
+        keys = meaning.keys()
+        if self.reference:
+            return self._cue_summary_reference(sents)
+        for i, per in enumerate(sents):
+            best = 0
+            for f in keys & set(chain.from_iterable(per)):
+                kind, x, y = meaning[f]
+                if kind == "ok":
+                    best = max(best, x)
+                elif kind == "rung":
+                    cue_rung[i, x] = 1.0
+                else:
+                    cue_flags[i, x, y] = 1.0
+            cue_rung[i, best] = 1.0
+        return cue_rung, cue_flags
+
+    def _cue_summary_reference(self, sents: list[list[list[str]]]) -> tuple[np.ndarray, np.ndarray]:
+        actor_ids = self.codebook.actor_ids
+        n = len(sents)
+        cue_rung = np.zeros((n, N_RUNGS + 2))
+        cue_flags = np.zeros((n, len(actor_ids), 2))
         for i, per in enumerate(sents):
             best = 0
             for s in per:
@@ -254,6 +281,21 @@ class LadderBackend(Backend):
                         cue_flags[i, actor_ids.index(a), 0 if how == "part" else 1] = 1.0
             cue_rung[i, best] = 1.0
         return cue_rung, cue_flags
+
+    def _cue_meaning(self) -> dict[str, tuple[str, int, int]]:
+        """Cue feature name -> what it sets in ``_cue_summary`` (built once)."""
+        found = self.__dict__.get("_cue_meaning_map")
+        if found is None:
+            found = {}
+            for r in range(N_RUNGS):
+                found[f"cuerung:{r}:ok"] = ("ok", r, 0)
+                found[f"cuerung:{r}:neg"] = ("rung", N_RUNGS, 0)
+                found[f"cuerung:{r}:dem"] = ("rung", N_RUNGS + 1, 0)
+            for a, actor in enumerate(self.codebook.actor_ids):
+                found[f"actor:{actor}:part"] = ("actor", a, 0)
+                found[f"actor:{actor}:mention"] = ("actor", a, 1)
+            self._cue_meaning_map = found
+        return found
 
     def _stage1(self, x, xs):  # noqa: ANN001, ANN202
         s1, acts = self.state["s1"], self.state["s1_actors"]
