@@ -444,13 +444,17 @@ def _parts_dir(out: Path) -> Path:
 def _write_part(parts: Path, index: int, records: list[dict[str, Any]]) -> None:
     from pipeline.io import atomic_write_text
 
-    atomic_write_text(parts / f"part-{index:07d}.jsonl", "".join(json.dumps(r, ensure_ascii=False) + "\n" for r in records))
+    from pipeline.io import dumps_lines
+
+    atomic_write_text(parts / f"part-{index:07d}.jsonl", dumps_lines(records))
 
 
 def _iter_parts(parts: Path, n: int) -> Iterator[list[dict[str, Any]]]:
+    from pipeline.io import loads_line
+
     for i in range(n):
         with (parts / f"part-{i:07d}.jsonl").open(encoding="utf-8") as fh:
-            yield [json.loads(line) for line in fh if line.strip()]
+            yield [loads_line(line) for line in fh if line.strip()]
 
 
 def check_options(*, batch_size: int, workers: int, evidence_k: int, min_rung_proba: float = 0.5) -> None:
