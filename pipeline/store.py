@@ -273,7 +273,7 @@ class CorpusStore:
                "FROM predictions p LEFT JOIN segments s ON s.id = p.segment_id WHERE p.run_id = ? ORDER BY s.doc_id, s.position, p.segment_id")
         out = []
         for r in self.con.execute(sql, [run_id]).fetchall():
-            record = dict(zip(columns + meta, r))
+            record = dict(zip(PREDICTION_COLUMNS + meta, r))
             for c in _JSON_PREDICTION:
                 record[c] = json.loads(record[c]) if record[c] is not None else None
             for c in ("vocab", "lang"):  # unknown (an old corpus file, or not recorded): left out, as in a file without them
