@@ -89,32 +89,36 @@ def hashing_rate(texts: list[str]) -> float:
 
 
 def run(cmd: list[str]) -> tuple[float, int, int]:
-    """Wall seconds, sum over processes of their peak RSS, and the peak of the summed RSS."""
+    """Wall seconds; the sum over processes of each one's peak RSS (conservative: pages that
+    forked workers share copy-on-write count once per process); and the peak of the summed
+    PSS (proportional set size: shared pages split between the processes sharing them, so
+    the sum is the memory the run really holds)."""
     import psutil
 
     start = time.perf_counter()
     proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
     peaks: dict[int, int] = {}
-    peak_sum = 0
+    peak_pss = 0
     ps = psutil.Process(proc.pid)
     while proc.poll() is None:
-        total = 0
+        pss = 0
         try:
-            for p in [ps, *ps.children(recursive=True)]:
-                try:
-                    rss = p.memory_info().rss
-                except psutil.Error:
-                    continue
-                peaks[p.pid] = max(peaks.get(p.pid, 0), rss)
-                total += rss
+            tree = [ps, *ps.children(recursive=True)]
         except psutil.Error:
-            pass
-        peak_sum = max(peak_sum, total)
-        time.sleep(0.1)
+            tree = []
+        for p in tree:
+            try:
+                info = p.memory_full_info()
+            except psutil.Error:
+                continue
+            peaks[p.pid] = max(peaks.get(p.pid, 0), info.rss)
+            pss += info.pss
+        peak_pss = max(peak_pss, pss)
+        time.sleep(0.25)
     wall = time.perf_counter() - start
     if proc.returncode:
         sys.exit(f"classify failed: {proc.stderr.read().decode()[-2000:]}")
-    return wall, sum(peaks.values()), peak_sum
+    return wall, sum(peaks.values()), peak_pss
 
 
 def verdict(ok: bool) -> str:
@@ -146,9 +150,10 @@ def main() -> None:
             print(f"reference: HashingVectorizer 1-2 + SGD proba  {ref_hash:>9,.0f} segments/s")
         del texts
         print(f"{'workers':>8} {'wall s':>8} {'segments/s':>11} {'x spaCy':>8} {'x hashing':>10} "
-              f"{'sum of peak RSS GB':>19} {'peak summed RSS GB':>19}")
+              f"{'sum of peak RSS GB':>19} {'peak summed PSS GB':>19}")
         rates: dict[int, float] = {}
         mems: dict[int, int] = {}
+        pss: dict[int, int] = {}
         for w in args.workers:
             out = Path(tmp) / f"out-{w}.jsonl"
             cmd = [sys.executable, "-m", "pipeline", "classify", str(src), "--out", str(out), "--workers", str(w),
@@ -156,7 +161,7 @@ def main() -> None:
             if args.model:
                 cmd += ["--model", args.model]
             wall, peak_total, peak_sum = run(cmd)
-            rates[w], mems[w] = args.n / wall, peak_total
+            rates[w], mems[w], pss[w] = args.n / wall, peak_total, peak_sum
             ratio_s = f"{rates[w] / ref_spacy:>8.2f}" if ref_spacy else f"{'-':>8}"
             ratio_h = f"{rates[w] / ref_hash:>10.2f}" if ref_hash else f"{'-':>10}"
             print(f"{w:>8} {wall:>8.1f} {rates[w]:>11,.0f} {ratio_s} {ratio_h} {peak_total / 1e9:>19.2f} {peak_sum / 1e9:>19.2f}")
@@ -167,8 +172,10 @@ def main() -> None:
         if 2 in rates:
             print(f"  two workers >= {TARGET_WORKERS2:,}/s: {rates[2]:,.0f}/s  {verdict(rates[2] >= TARGET_WORKERS2)}")
             scaled = " (measured at this N; the target is for 1,000,000)" if args.n != 1_000_000 else ""
-            print(f"  two workers, all processes < {TARGET_MEMORY_GB} GB: {mems[2] / 1e9:.2f} GB"
-                  f"  {verdict(mems[2] / 1e9 < TARGET_MEMORY_GB)}{scaled}")
+            print(f"  two workers, all processes < {TARGET_MEMORY_GB} GB, summed PSS: {pss[2] / 1e9:.2f} GB"
+                  f"  {verdict(pss[2] / 1e9 < TARGET_MEMORY_GB)}{scaled}")
+            print(f"  two workers, all processes < {TARGET_MEMORY_GB} GB, sum of peak RSS (shared pages counted per process): "
+                  f"{mems[2] / 1e9:.2f} GB  {verdict(mems[2] / 1e9 < TARGET_MEMORY_GB)}{scaled}")
     print(f"load average after: {' '.join(f'{x:.2f}' for x in os.getloadavg())}")
 
 
