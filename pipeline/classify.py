@@ -442,9 +442,7 @@ def _parts_dir(out: Path) -> Path:
 
 
 def _write_part(parts: Path, index: int, records: list[dict[str, Any]]) -> None:
-    from pipeline.io import atomic_write_text
-
-    from pipeline.io import dumps_lines
+    from pipeline.io import atomic_write_text, dumps_lines
 
     atomic_write_text(parts / f"part-{index:07d}.jsonl", dumps_lines(records))
 
