@@ -25,7 +25,7 @@ from typing import Any
 
 import numpy as np
 
-from pipeline.features import CueMatcher, Lexicon, TextAnalysis, analyse
+from pipeline.features import WORD_CACHE_LIMIT, CueMatcher, Lexicon, TextAnalysis, analyse
 from pipeline.models.base import Backend, BatchOutput, ProgressFn
 
 MODEL_FILE = "ladder.skops"
@@ -83,11 +83,12 @@ class _Featuriser:
                 feats = (f"w:{lemma}", *(f"p:{p}" for p in self.lexicon.parts(word)))
             else:
                 feats = (f"w:{lemma}",)
-            if len(self._word_feats) < 2_000_000:
-                self._word_feats[word] = feats
+            self._word_feats[word] = feats
         return feats
 
     def __call__(self, text: str, *, reference: bool = False) -> tuple[TextAnalysis, list[list[str]], list[float]]:
+        if len(self._word_feats) > WORD_CACHE_LIMIT:
+            self._word_feats.clear()
         a = analyse(text, self.lexicon, reference=reference)
         per = self.cues.cue_features(a) if self.config.cue_features else [[] for _ in a.sentences]
         if reference:

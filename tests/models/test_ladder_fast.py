@@ -84,3 +84,18 @@ def test_fast_predictions_and_evidence_equal_the_reference(ladder_dir, labelled,
         assert np.allclose(got.actor_proba, want.actor_proba, atol=1e-6, rtol=0)
         assert got.evidence == want.evidence
     assert any(ev for ev in got.evidence)  # evidence was compared, not only empty lists
+
+
+def test_word_caches_stay_bounded_and_answers_do_not_change(texts, monkeypatch):  # noqa: ANN001
+    import pipeline.features
+    import pipeline.models.ladder
+
+    monkeypatch.setattr(pipeline.features, "WORD_CACHE_LIMIT", 300)
+    monkeypatch.setattr(pipeline.models.ladder, "WORD_CACHE_LIMIT", 300)
+    small = _Featuriser(load_codebook(), ModelConfig(backend="ladder"))
+    ref = _Featuriser(load_codebook(), ModelConfig(backend="ladder"))
+    for t in texts[-400:]:
+        assert small(t)[1:] == ref(t, reference=True)[1:], t[:80]
+        assert len(small._word_feats) <= 300 + 200 and len(small.lexicon._lemma._cache) <= len(small.lexicon.stop) + 300 + 200
+        assert len(small.cues._word_hits) <= 300 + 200 and len(small.lexicon._parts) <= 300 + 200
+    assert small(texts[0])[1] == ref(texts[0])[1]
