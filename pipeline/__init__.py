@@ -7,12 +7,11 @@ lazily inside the functions that need them so that ``samskab --help`` starts fas
 
 from __future__ import annotations
 
-from pathlib import Path
-
 __version__ = "0.1.0"
 
-#: Repository root when running from a checkout (configs/, data/, models/ live here).
-PROJECT_ROOT = Path(__file__).resolve().parent.parent
-CONFIG_DIR = PROJECT_ROOT / "configs"
-DATA_DIR = PROJECT_ROOT / "data"
-MODELS_DIR = PROJECT_ROOT / "models"
+from pipeline.resources import resource_root  # noqa: E402 - after the version
+
+#: configs/, data/ and models/: the installed package's copies, or the checkout's (pipeline.resources).
+CONFIG_DIR = resource_root() / "configs"
+DATA_DIR = resource_root() / "data"
+MODELS_DIR = resource_root() / "models"

@@ -18,31 +18,27 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import json
-import os
 import shutil
 from collections.abc import Callable, Iterator
-from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal
 
 from pipeline.errors import DataError, InputFileError, OutputFileError
 from pipeline.lang import detect_languages
-
+from pipeline.records import PASSTHROUGH, DocumentRecord, PredictionRecord, SegmentRecord
 from pipeline.segment import NOISE_SECTION_KINDS  # contract 1: one definition of the noise kinds
 
-PASSTHROUGH = ("doc_id", "municipality", "date", "year", "doc_type", "committee", "title", "url", "source_path",
-               "position", "section", "section_kind")
 Level = Literal["segment", "document"]
 
 
 # -- compute -----------------------------------------------------------------------------
-def is_noise(record: dict[str, Any]) -> bool:
+def is_noise(record: SegmentRecord) -> bool:
     """A segment whose section kind is noise (records without ``section_kind`` are content)."""
     return record.get("section_kind") in NOISE_SECTION_KINDS
 
 
-def noise_record(record: dict[str, Any], passthrough: tuple[str, ...]) -> dict[str, Any]:
+def noise_record(record: SegmentRecord, passthrough: tuple[str, ...]) -> PredictionRecord:
     """The prediction record of a segment that is not classified (contract 2)."""
     row: dict[str, Any] = {"id": str(record["id"])}
     row.update({k: record[k] for k in passthrough if k in record and k != "id"})
@@ -51,8 +47,8 @@ def noise_record(record: dict[str, Any], passthrough: tuple[str, ...]) -> dict[s
     return row
 
 
-def classify_batch(model, records: list[dict[str, Any]], *, evidence_k: int = 3, vocab: bool = True,  # noqa: ANN001
-                   keep_text: bool = False) -> list[dict[str, Any]]:
+def classify_batch(model, records: list[SegmentRecord], *, evidence_k: int = 3, vocab: bool = True,  # noqa: ANN001
+                   keep_text: bool = False) -> list[PredictionRecord]:
     """The classify contract for one batch (pure: returns new records, in input order).
 
     Content records get the model's rung, actors and evidence; noise records get the null
@@ -96,7 +92,7 @@ def cumulative(proba: list[float]) -> list[float]:
     return out
 
 
-def aggregate_documents(preds: list[dict[str, Any]], *, min_rung_proba: float = 0.5, evidence_k: int = 3) -> list[dict[str, Any]]:
+def aggregate_documents(preds: list[PredictionRecord], *, min_rung_proba: float = 0.5, evidence_k: int = 3) -> list[PredictionRecord]:
     """Segment predictions -> one record per document.
 
     A document reaches rung k when some segment has P(rung >= k) >= ``min_rung_proba``;
@@ -158,7 +154,7 @@ def _document_lang(langs: dict[str, int]) -> str:
     return max(sorted(known), key=known.__getitem__) if known else "und"
 
 
-def classify_document(model, doc: dict[str, Any], *, evidence_k: int = 3) -> tuple[list[dict[str, Any]], dict[str, Any] | None]:  # noqa: ANN001
+def classify_document(model, doc: DocumentRecord, *, evidence_k: int = 3) -> tuple[list[PredictionRecord], PredictionRecord | None]:  # noqa: ANN001
     """One document -> (its segments' prediction records, the document record), segmented as ingest does.
 
     Segment records keep ``text``, ``start``, ``end`` and ``section``; the document record
@@ -192,7 +188,7 @@ class Source:
     total: int | None
     name: str
 
-    def batches(self, batch_size: int = 2048) -> Iterator[list[dict[str, Any]]]:
+    def batches(self, batch_size: int = 2048) -> Iterator[list[SegmentRecord]]:
         """All records in batches; a line that is not a record raises (for readers that need every one)."""
         batch: list[dict[str, Any]] = []
         for _, record in self.records(None):
@@ -308,63 +304,16 @@ def checked_batches(source: Source, batch_size: int, on_reject: Callable[[dict[s
 _WORKER_MODEL: dict[str, Any] = {}
 
 
-def _exit_with_parent(parent_pid: int) -> None:
-    """Make this worker die with the process that started the pool, however that one ends.
-
-    On Linux the kernel sends SIGKILL when the forking parent dies (PR_SET_PDEATHSIG); a
-    daemon thread also polls, for other POSIX systems and for pools whose workers are forked
-    by a helper process (forkserver), which exits when the main process goes.
-    """
-    import signal
-    import sys
-    import threading
-    import time
-
-    if os.name != "posix":  # pragma: no cover - os.kill(pid, 0) would terminate the parent on Windows
-        return
-    if sys.platform.startswith("linux"):
-        import ctypes
-
-        try:
-            ctypes.CDLL("libc.so.6", use_errno=True).prctl(1, signal.SIGKILL)  # 1 = PR_SET_PDEATHSIG
-        except OSError:  # pragma: no cover - no glibc (musl): the thread below still watches
-            pass
-    first_ppid = os.getppid()
-
-    def alive(pid: int) -> bool:
-        try:
-            os.kill(pid, 0)
-        except ProcessLookupError:
-            return False
-        except PermissionError:  # pragma: no cover - exists, not ours
-            return True
-        try:  # a killed parent that nobody reaped yet is a zombie: dead for our purpose
-            with open(f"/proc/{pid}/stat", "rb") as fh:
-                return fh.read().rsplit(b")", 1)[1].split()[0] != b"Z"
-        except OSError:
-            return True
-
-    def watch() -> None:
-        while True:
-            if os.getppid() != first_ppid or not alive(parent_pid):
-                os._exit(1)
-            time.sleep(0.5)
-
-    if os.getppid() != first_ppid or not alive(parent_pid):
-        os._exit(1)
-    threading.Thread(target=watch, name="samskab-parent-watch", daemon=True).start()
-
-
-def _worker_init(model_dir: str | None, parent_pid: int | None = None) -> None:
+def _worker_init(model_dir: str | None) -> None:
     """Load the model in a fresh worker; a forked worker (``model_dir`` None) has it already."""
     from pipeline.models import load_model
 
-    if parent_pid is not None:
-        _exit_with_parent(parent_pid)
     if model_dir is not None:
         _WORKER_MODEL["model"] = load_model(model_dir)
 
 
+#: Backends whose loaded model may be forked (numpy/scipy/scikit-learn state; no torch threads).
+FORK_SAFE_BACKENDS = frozenset({"ladder", "tfidf"})
 WARM_UP = {"id": "warm-up", "text": ("Kommunen og borgerne samarbejder om en ny legeplads, som frivillige fra foreningen "
                                      "bygger sammen med forvaltningen. Byrådet vedtog budgettet.")}
 
@@ -387,7 +336,7 @@ def _load_for_fork(model_dir: str) -> None:
     gc.freeze()
 
 
-def _worker_classify(records: list[dict[str, Any]], evidence_k: int, vocab: bool, keep_text: bool) -> list[dict[str, Any]]:
+def _worker_classify(records: list[SegmentRecord], evidence_k: int, vocab: bool, keep_text: bool) -> list[PredictionRecord]:
     return classify_batch(_WORKER_MODEL["model"], records, evidence_k=evidence_k, vocab=vocab, keep_text=keep_text)
 
 
@@ -396,8 +345,8 @@ def model_payload(model_dir: Path) -> dict[str, bytes]:
     return {str(p.relative_to(model_dir)): p.read_bytes() for p in sorted(Path(model_dir).rglob("*")) if p.is_file()}
 
 
-def _dask_classify(payload: dict[str, bytes], records: list[dict[str, Any]], evidence_k: int, vocab: bool,
-                   keep_text: bool) -> list[dict[str, Any]]:
+def _dask_classify(payload: dict[str, bytes], records: list[SegmentRecord], evidence_k: int, vocab: bool,
+                   keep_text: bool) -> list[PredictionRecord]:
     """Runs on a dask worker: materialise the model folder once per worker process, then classify."""
     import tempfile
 
@@ -441,13 +390,13 @@ def _parts_dir(out: Path) -> Path:
     return out.with_name(out.name + ".parts")
 
 
-def _write_part(parts: Path, index: int, records: list[dict[str, Any]]) -> None:
+def _write_part(parts: Path, index: int, records: list[PredictionRecord]) -> None:
     from pipeline.io import atomic_write_text, dumps_lines
 
     atomic_write_text(parts / f"part-{index:07d}.jsonl", dumps_lines(records))
 
 
-def _iter_parts(parts: Path, n: int) -> Iterator[list[dict[str, Any]]]:
+def _iter_parts(parts: Path, n: int) -> Iterator[list[PredictionRecord]]:
     from pipeline.io import loads_line
 
     for i in range(n):
@@ -504,7 +453,7 @@ def classify(input_path: str | Path | None, out: str | Path, *, model_dir: str |
     assembling the output (used to test resuming).
     """
     from pipeline.io import RecordWriter, table_format
-    from pipeline.models import DEFAULT_MODEL_DIR, load_model, verify_model
+    from pipeline.models import load_model, resolve_model_dir, verify_model
 
     check_options(batch_size=batch_size, workers=workers, evidence_k=evidence_k, min_rung_proba=min_rung_proba)
     if level not in ("segment", "document"):
@@ -516,7 +465,7 @@ def classify(input_path: str | Path | None, out: str | Path, *, model_dir: str |
                                 "run with --level segment --to-store, and --level document without --to-store for a document file"))
     out = Path(out)
     table_format(out)  # fail early on an unknown output format
-    model_dir = Path(model_dir) if model_dir else DEFAULT_MODEL_DIR
+    model_dir = resolve_model_dir(model_dir)
     # verify the folder before any work; load it here only when this process classifies
     in_process = engine == "local" and workers <= 1
     model = load_model(model_dir) if in_process else None
@@ -546,7 +495,7 @@ def classify(input_path: str | Path | None, out: str | Path, *, model_dir: str |
             first_reject.append(row)
         rejects.write([row])
 
-    def todo() -> Iterator[tuple[int, list[dict[str, Any]]]]:
+    def todo() -> Iterator[tuple[int, list[SegmentRecord]]]:
         nonlocal n_input, n_batches, resumed
         for i, batch in enumerate(checked_batches(source, batch_size, None if strict else on_reject)):
             if max_batches is not None and i >= max_batches:
@@ -560,7 +509,7 @@ def classify(input_path: str | Path | None, out: str | Path, *, model_dir: str |
                 continue
             yield i, batch
 
-    def finished(i: int, result: list[dict[str, Any]]) -> None:
+    def finished(i: int, result: list[PredictionRecord]) -> None:
         _write_part(parts, i, result)
         if on_batch:
             on_batch(n_input, source.total)
@@ -570,7 +519,10 @@ def classify(input_path: str | Path | None, out: str | Path, *, model_dir: str |
         if engine == "dask":
             _run_dask(todo(), finished, model_dir, args, workers=workers, scheduler=scheduler)
         elif workers > 1:
-            _run_pool(todo(), finished, str(model_dir), args, workers=workers)
+            import sys
+
+            share = sys.platform.startswith("linux") and db is None and manifest.get("backend") in FORK_SAFE_BACKENDS
+            _run_pool(todo(), finished, str(model_dir), args, workers=workers, share_model=share)
         else:
             for i, batch in todo():
                 finished(i, classify_batch(model, batch, evidence_k=evidence_k, vocab=vocab, keep_text=keep_text))
@@ -612,53 +564,42 @@ def classify(input_path: str | Path | None, out: str | Path, *, model_dir: str |
                           run_id=run_id, n_stored=n_stored, **facts)
 
 
-def _run_pool(todo, finished, model_dir: str, args: tuple, *, workers: int) -> None:  # noqa: ANN001
-    """Process pool with a bounded window of in-flight batches (memory ~ window x batch).
+def _run_pool(todo, finished, model_dir: str, args: tuple, *, workers: int, share_model: bool = False) -> None:  # noqa: ANN001
+    """The shared process pool (pipeline.parallel) with a window of 2 x workers batches in flight.
 
-    Workers exit on their own when this process dies (even by SIGKILL), so a killed run
-    leaves no orphans behind. On Linux they are forked from this process after it has
-    loaded the model; elsewhere each loads it.
+    ``share_model``: load the model here once and fork the workers from this process, so
+    they share its memory copy-on-write and start at once (only for a fork-safe backend,
+    on Linux, and with no open store connection in this process); otherwise each worker
+    loads the model.
     """
-    import multiprocessing as mp
-    import sys
+    from pipeline.parallel import bounded_map
 
-    if sys.platform.startswith("linux"):  # fork from a process that holds the model: loaded once, shared
-        _load_for_fork(model_dir)
-        ctx, init_dir = mp.get_context("fork"), None
-    else:  # pragma: no cover - macOS (fork is unsafe there) and Windows
-        ctx, init_dir = mp.get_context("spawn" if os.name == "nt" else "forkserver"), model_dir
+    if not share_model:
+        calls = ((i, (batch, *args)) for i, batch in todo)
+        for i, future in bounded_map(_worker_classify, calls, workers=workers, initializer=_worker_init, initargs=(model_dir,)):
+            finished(i, future.result())
+        return
+    import gc
+
+    _load_for_fork(model_dir)
     try:
-        _pool_loop(todo, finished, ctx, init_dir, args, workers=workers)
+        calls = ((i, (batch, *args)) for i, batch in todo)
+        for i, future in bounded_map(_worker_classify, calls, workers=workers, initializer=_worker_init, initargs=(None,),
+                                     method="fork"):
+            finished(i, future.result())
     finally:
-        if init_dir is None:
-            import gc
-
-            _WORKER_MODEL.pop("model", None)
-            gc.unfreeze()
-
-
-def _pool_loop(todo, finished, ctx, model_dir: str | None, args: tuple, *, workers: int) -> None:  # noqa: ANN001
-    with ProcessPoolExecutor(max_workers=workers, mp_context=ctx, initializer=_worker_init,
-                             initargs=(model_dir, os.getpid())) as pool:
-        pending: dict[Future, int] = {}
-        for i, batch in todo:
-            pending[pool.submit(_worker_classify, batch, *args)] = i
-            if len(pending) >= 2 * workers:
-                done, _ = wait(pending, return_when=FIRST_COMPLETED)
-                for f in done:
-                    finished(pending.pop(f), f.result())
-        for f in list(pending):
-            finished(pending.pop(f), f.result())
+        _WORKER_MODEL.pop("model", None)
+        gc.unfreeze()
 
 
 def _run_dask(todo, finished, model_dir: Path, args: tuple, *, workers: int, scheduler: str | None) -> None:  # noqa: ANN001
     """dask.distributed: the same batches and the same classify_batch, on cluster workers."""
     try:
         from distributed import Client, LocalCluster, as_completed
-    except ImportError as e:  # pragma: no cover - distributed is a core dependency
+    except ImportError as e:
         from pipeline.errors import MissingExtraError
 
-        raise MissingExtraError(feature="dask engine", extra="dask", detail=str(e)) from e
+        raise MissingExtraError(feature="dask engine (--engine dask)", extra="dask", detail=f"missing {e.name or e}") from e
     cluster = None
     if scheduler:
         client = Client(scheduler)

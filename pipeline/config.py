@@ -22,19 +22,13 @@ class _Section(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
 
-class NlpConfig(_Section):
-    pipeline: str = "blank"
-    lowercase_lemmas: bool = True
-    batch_size: int = Field(256, ge=1)
-
-
 class SegmentConfig(_Section):
     max_chars: int = Field(1500, ge=100)
     min_chars: int = Field(20, ge=0)
 
 
 class ModelConfig(_Section):
-    backend: str = "tfidf"
+    backend: str = "tfidf"  # configs/default.yaml chooses the project default (ladder)
     seed: int = 13
     C: float = Field(4.0, gt=0)
     actor_C: float = Field(4.0, gt=0)
@@ -57,7 +51,7 @@ class ModelConfig(_Section):
     cue_features: bool = True     # codebook cue matches (negation, demotion, participation) as features
     compounds: bool = True        # parts of unknown compounds as features
     drop_function_words: bool = True  # function words (and "kommune") never become features
-    concreteness: bool = True     # stage 2 sees dense signs of a concrete case vs generic talk
+    concreteness: bool = False    # stage 2 sees dense signs of a concrete case vs generic talk
     augment_long: float = Field(0.5, ge=0, le=3)  # synthetic long items (a segment among rung-0 ones), share of n
 
 
@@ -76,7 +70,6 @@ class TrendsConfig(_Section):
 
 
 class Config(_Section):
-    nlp: NlpConfig = NlpConfig()
     segment: SegmentConfig = SegmentConfig()
     model: ModelConfig = ModelConfig()
     classify: ClassifyConfig = ClassifyConfig()
@@ -111,6 +104,9 @@ def load_config(path: str | Path | None = None, overrides: list[str] | None = No
     except yaml.YAMLError as e:
         raise ConfigError(path=str(path), detail=f"not valid YAML ({e})") from e
     raw = apply_overrides(raw, overrides)
+    if isinstance(raw, dict) and "nlp" in raw:
+        raise ConfigError(path=str(path), detail=(
+            "the nlp: section is no longer read (a model's text analysis is fixed when it is trained); delete it"))
     try:
         return Config.model_validate(raw)
     except ValidationError as e:

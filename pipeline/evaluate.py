@@ -12,7 +12,7 @@ from typing import Any
 
 import numpy as np
 
-from pipeline.codebook import Codebook, load_codebook
+from pipeline.codebook import Codebook
 
 
 def rung_metrics(y_true: np.ndarray, proba: np.ndarray) -> dict[str, Any]:

@@ -15,13 +15,13 @@ from typing import Any
 from pipeline import DATA_DIR
 from pipeline.codebook import Codebook, load_codebook
 from pipeline.errors import InputFileError, LabelFileError
+from pipeline.records import LabelRecord
 
 LABELLED_DIR = DATA_DIR / "labelled"
 SPLITS = ("train", "dev", "test")
-LABEL_FIELDS = ("id", "text", "rung", "actors", "genre", "topic", "municipality", "year", "source", "annotator")
 
 
-def validate_label(record: dict[str, Any], *, codebook: Codebook, where: str) -> dict[str, Any]:
+def validate_label(record: dict[str, Any], *, codebook: Codebook, where: str) -> LabelRecord:
     """Return a normalised copy of one label record or raise LabelFileError."""
     path, _, line = where.rpartition(":")
 
@@ -56,7 +56,7 @@ def validate_label(record: dict[str, Any], *, codebook: Codebook, where: str) ->
     return out
 
 
-def load_labels(path: str | Path, *, codebook: Codebook | None = None) -> list[dict[str, Any]]:
+def load_labels(path: str | Path, *, codebook: Codebook | None = None) -> list[LabelRecord]:
     """Read a JSONL/CSV/Parquet label file, validating every record."""
     from pipeline.io import iter_batches
 
@@ -81,17 +81,17 @@ def load_labels(path: str | Path, *, codebook: Codebook | None = None) -> list[d
     return out
 
 
-def load_split(split: str, *, directory: Path | None = None, codebook: Codebook | None = None) -> list[dict[str, Any]]:
+def load_split(split: str, *, directory: Path | None = None, codebook: Codebook | None = None) -> list[LabelRecord]:
     return load_labels((directory or LABELLED_DIR) / f"{split}.jsonl", codebook=codebook)
 
 
-def to_pandas(records: list[dict[str, Any]]):
+def to_pandas(records: list[LabelRecord]):
     import pandas as pd
 
     return pd.DataFrame.from_records(records)
 
 
-def to_dataset(records: list[dict[str, Any]], *, codebook: Codebook | None = None):
+def to_dataset(records: list[LabelRecord], *, codebook: Codebook | None = None):
     """A ``datasets.Dataset`` with the rung as a ClassLabel and actors as a multi-hot list."""
     import datasets
 
@@ -110,7 +110,7 @@ def to_dataset(records: list[dict[str, Any]], *, codebook: Codebook | None = Non
     return datasets.Dataset.from_dict(columns, features=features)
 
 
-def data_hash(records: list[dict[str, Any]]) -> str:
+def data_hash(records: list[LabelRecord]) -> str:
     """Content hash of (id, text, rung, actors): which data trained a model."""
     h = hashlib.sha256()
     for r in sorted(records, key=lambda r: r["id"]):
@@ -118,7 +118,7 @@ def data_hash(records: list[dict[str, Any]]) -> str:
     return h.hexdigest()[:16]
 
 
-def actor_matrix(records: list[dict[str, Any]], codebook: Codebook):
+def actor_matrix(records: list[LabelRecord], codebook: Codebook):
     import numpy as np
 
     ids = codebook.actor_ids

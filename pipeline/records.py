@@ -1,97 +1,118 @@
 """The record types that flow between stages, named once.
 
-Stages pass plain dicts in hot loops (classification of millions of segments); these
-pydantic models are the schema of those dicts, used to validate at the edges (files,
-API) and to document each field. Each has an ``example()`` and a JSON round-trip.
+Stages pass plain dicts in hot loops (classification of millions of segments); the
+TypedDicts below are the types of those dicts: no cost at run time, checked by a type
+checker and read by people. ``total=False``: a stage adds fields, old files lack new ones,
+and extra metadata passes through. Validation happens at the edges only (label files in
+pipeline.labels, the config, the web API), where pydantic models are used; ``Evidence`` is
+the one the API shares. The field-name constants here are the one list each module uses.
 """
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Literal, TypedDict
 
 from pydantic import BaseModel, ConfigDict, Field
 
-
-class _Record(BaseModel):
-    model_config = ConfigDict(extra="allow")
-
-    def to_json(self) -> str:
-        return self.model_dump_json()
-
-    @classmethod
-    def from_json(cls, text: str) -> "_Record":
-        return cls.model_validate_json(text)
+#: Document metadata a user may give (table columns, manifest, API) and ingest keeps.
+DOCUMENT_META = ("municipality", "date", "year", "doc_type", "title", "committee", "url")
+#: Document metadata that every segment carries (copied when a document is segmented).
+SEGMENT_META = ("municipality", "date", "year", "doc_type")
+#: Input fields that classify copies into each prediction record.
+PASSTHROUGH = ("doc_id", *SEGMENT_META, "committee", "title", "url", "source_path", "position", "section", "section_kind")
 
 
-class Document(_Record):
+class DocumentRecord(TypedDict, total=False):
     """One source document (a referat, a project description, a news page...)."""
 
     id: str
     text: str
-    municipality: str | None = None
-    date: str | None = Field(None, description="ISO date YYYY-MM-DD when known")
-    year: int | None = None
-    doc_type: str | None = None
-    title: str | None = None
-    committee: str | None = None
-    url: str | None = None
-    source_path: str | None = None
-    content_hash: str | None = None
-    inferred: list[str] = Field(default_factory=list, description="metadata fields that were inferred, not given")
-    flags: list[str] = Field(default_factory=list, description="quality flags, e.g. non_danish, mojibake_repaired")
-
-    @classmethod
-    def example(cls) -> "Document":
-        return cls(id="aarhus-2019-03-12-byraad", text="1. Godkendelse af dagsorden\n\nGodkendt.",
-                   municipality="Aarhus", date="2019-03-12", year=2019, doc_type="referat",
-                   title="Byrådet 12. marts 2019")
+    municipality: str | None
+    date: str | None          # ISO YYYY-MM-DD when known
+    year: int | None
+    doc_type: str | None
+    title: str | None
+    committee: str | None
+    url: str | None
+    source_path: str | None
+    content_hash: str
+    file_hash: str | None
+    inferred: list[str]       # metadata fields that were inferred, not given
+    flags: list[str]          # quality flags, e.g. non_danish, mojibake_repaired
 
 
-class Segment(_Record):
-    """A unit of annotation: a paragraph, or one agenda item of council minutes."""
+class SegmentRecord(TypedDict, total=False):
+    """A unit of classification: a paragraph, or one agenda item of council minutes."""
 
     id: str
-    doc_id: str | None = None
+    doc_id: str | None
     text: str
-    position: int = 0
-    section: str | None = None
-    start: int | None = Field(None, description="character offset into the document text")
-    end: int | None = None
-    municipality: str | None = None
-    date: str | None = None
-    year: int | None = None
-    doc_type: str | None = None
-
-    @classmethod
-    def example(cls) -> "Segment":
-        return cls(id="aarhus-2019-03-12-byraad#3", doc_id="aarhus-2019-03-12-byraad", position=3,
-                   section="Sagsfremstilling", text="Der nedsættes et § 17, stk. 4-udvalg med borgere og foreninger.",
-                   municipality="Aarhus", year=2019)
+    position: int
+    section: str | None
+    item: str | None
+    start: int | None         # character offsets into the document text
+    end: int | None
+    section_kind: str         # pipeline.segment.SECTION_KINDS; missing = content
+    municipality: str | None
+    date: str | None
+    year: int | None
+    doc_type: str | None
 
 
-class Label(_Record):
-    """A gold (human) or silver (rule/model) label for one segment."""
-
-    id: str
-    text: str
-    rung: int = Field(ge=0, le=4)
-    actors: list[str] = Field(default_factory=list)
-    genre: str | None = None
-    topic: str | None = None
-    municipality: str | None = None
-    year: int | None = None
-    source: str | None = None
-    annotator: str | None = None
-    timestamp: str | None = None
-
-    @classmethod
-    def example(cls) -> "Label":
-        return cls(id="ex-1", text="Frivillige fra Røde Kors driver lektiecaféen sammen med skolens lærere.",
-                   rung=2, actors=["professionals", "civil_society"], annotator="example")
-
-
-class Evidence(_Record):
+class EvidenceRecord(TypedDict, total=False):
     """A sentence (and, for linear models, the terms) that drove a decision."""
+
+    sentence: str
+    score: float
+    start: int | None
+    end: int | None
+    rung: int | None
+    terms: list[tuple[str, float]]
+
+
+class PredictionRecord(TypedDict, total=False):
+    """The classify contract: one per input record, same ``id``, plus the PASSTHROUGH fields.
+
+    A noise segment has rung, rung_label and rung_proba None, no actors and ``skipped="noise"``.
+    """
+
+    id: str
+    rung: int | None
+    rung_label: str | None
+    rung_proba: list[float] | None   # 5 floats
+    actors: list[str]
+    actor_proba: dict[str, float] | None
+    evidence: list[EvidenceRecord]
+    vocab: bool
+    lang: str                        # ISO 639-1, or "und"
+    skipped: Literal["noise"]
+    section_kind: str
+    doc_id: str | None
+    municipality: str | None
+    date: str | None
+    year: int | None
+    doc_type: str | None
+
+
+class LabelRecord(TypedDict, total=False):
+    """A gold (human) or silver (rule/model) label for one segment, validated by pipeline.labels."""
+
+    id: str
+    text: str
+    rung: int
+    actors: list[str]
+    genre: str | None
+    topic: str | None
+    municipality: str | None
+    year: int | None
+    source: str | None
+    annotator: str | None
+
+
+class Evidence(BaseModel):
+    """Evidence at the API edge (validated): see EvidenceRecord."""
+
+    model_config = ConfigDict(extra="allow")
 
     sentence: str
     score: float
@@ -99,26 +120,3 @@ class Evidence(_Record):
     end: int | None = None
     rung: int | None = None
     terms: list[tuple[str, float]] = Field(default_factory=list)
-
-
-class Prediction(_Record):
-    """The classify contract: one per input record, same ``id``."""
-
-    id: str
-    rung: int = Field(ge=0, le=4)
-    rung_label: str
-    rung_proba: list[float] = Field(min_length=5, max_length=5)
-    actors: list[str] = Field(default_factory=list)
-    actor_proba: dict[str, float] = Field(default_factory=dict)
-    evidence: list[Evidence] = Field(default_factory=list)
-
-    @classmethod
-    def example(cls) -> "Prediction":
-        return cls(id="ex-1", rung=2, rung_label="co_production_others",
-                   rung_proba=[0.05, 0.05, 0.8, 0.05, 0.05], actors=["civil_society"],
-                   actor_proba={"civil_society": 0.9},
-                   evidence=[Evidence(sentence="Frivillige driver lektiecaféen.", score=1.2, rung=2)])
-
-
-def as_dict(record: BaseModel | dict[str, Any]) -> dict[str, Any]:
-    return record.model_dump() if isinstance(record, BaseModel) else dict(record)

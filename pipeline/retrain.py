@@ -24,7 +24,7 @@ def merge_labels(base: list[dict[str, Any]], added: list[dict[str, Any]]) -> tup
 
 def retrain(base_dir: Path, add_files: list[Path], out: Path, *, test_file: Path, dev_file: Path | None = None,
             progress=None) -> dict[str, Any]:  # noqa: ANN001
-    from pipeline import PROJECT_ROOT
+    from pipeline.resources import PROJECT_ROOT
     from pipeline.config import ModelConfig
     from pipeline.labels import load_labels
     from pipeline.models import load_model, read_manifest

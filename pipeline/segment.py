@@ -23,10 +23,11 @@ from collections import Counter
 from collections.abc import Iterable, Iterator
 from typing import Any
 
+from pipeline.records import SEGMENT_META, DocumentRecord, SegmentRecord
+
 PAGE_BREAK = "\f"
 SECTION_KINDS = ("content", "decision", "proposal", "case_history", "appendix_list", "attendance", "toc", "navigation")
 NOISE_SECTION_KINDS = frozenset({"toc", "navigation", "attendance", "appendix_list", "case_history"})
-COPIED_FIELDS = ("municipality", "date", "year", "doc_type")
 MINUTES_TYPES = ("referat", "dagsorden", "beslutningsprotokol")
 
 _FURNITURE = re.compile(
@@ -238,7 +239,8 @@ def _block_kind(text: str, *, kind: str, item: str | None, minutes: bool) -> str
         return "navigation"
     if kind in ("toc", "attendance"):
         return kind
-    if minutes and item is None and kind == "content" and all(_MEETING_HEAD.match(ln) or len(ln) <= 60 for ln in lines) \
+    if minutes and item is None and kind == "content" \
+            and all(_MEETING_HEAD.match(ln) or (len(ln) <= 60 and not _is_prose(ln)) for ln in lines) \
             and any(_MEETING_HEAD.match(ln) or _BODY.search(ln) for ln in lines):
         return "attendance"  # the meeting head: body, date, place (who and when, not what)
     if sum(1 for ln in lines if _APPENDIX_LINE.match(ln)) * 2 > len(lines):
@@ -478,7 +480,7 @@ def looks_like_minutes(text: str) -> bool:
     return heads >= 3 and sum(1 for _, _, ln in _lines(text[:50_000]) if _ITEM.match(ln)) >= 2
 
 
-def _is_minutes(doc: dict[str, Any], text: str) -> bool:
+def _is_minutes(doc: DocumentRecord, text: str) -> bool:
     if doc.get("doc_type") in MINUTES_TYPES:
         return True
     if doc.get("doc_type"):
@@ -486,7 +488,7 @@ def _is_minutes(doc: dict[str, Any], text: str) -> bool:
     return looks_like_minutes(text)
 
 
-def segment_document(doc: dict[str, Any], *, max_chars: int = 1500, min_chars: int = 20) -> list[dict[str, Any]]:
+def segment_document(doc: DocumentRecord, *, max_chars: int = 1500, min_chars: int = 20) -> list[SegmentRecord]:
     """Cut one document into segments; ``doc["text"][start:end] == segment["text"]``."""
     text: str = doc.get("text") or ""
     doc_id = doc["id"]
@@ -528,13 +530,13 @@ def segment_document(doc: dict[str, Any], *, max_chars: int = 1500, min_chars: i
             "end": span["end"],
             "text": text[span["start"]:span["end"]],
         }
-        for field in COPIED_FIELDS:
+        for field in SEGMENT_META:
             seg[field] = doc.get(field)
         segments.append(seg)
     return segments
 
 
-def segment_documents(docs: Iterable[dict[str, Any]], *, max_chars: int = 1500, min_chars: int = 20) -> Iterator[dict[str, Any]]:
+def segment_documents(docs: Iterable[DocumentRecord], *, max_chars: int = 1500, min_chars: int = 20) -> Iterator[SegmentRecord]:
     """Segments of many documents, streamed."""
     for doc in docs:
         yield from segment_document(doc, max_chars=max_chars, min_chars=min_chars)

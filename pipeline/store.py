@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any, Literal
 
 from pipeline.errors import StoreError
+from pipeline.records import SEGMENT_META, DocumentRecord, LabelRecord, PredictionRecord, SegmentRecord
 
 DOCUMENT_COLUMNS = ("id", "content_hash", "file_hash", "text", "municipality", "date", "year", "doc_type", "title",
                     "committee", "url", "source_path", "inferred", "flags", "added_at")
@@ -111,7 +112,7 @@ class CorpusStore:
         """True when a file with these bytes was ingested before (lets reruns skip extraction)."""
         return self.con.execute("SELECT 1 FROM documents WHERE file_hash = ? LIMIT 1", [file_hash]).fetchone() is not None
 
-    def add_document(self, doc: dict[str, Any], segments: list[dict[str, Any]]) -> bool:
+    def add_document(self, doc: DocumentRecord, segments: list[SegmentRecord]) -> bool:
         """Store a document and its segments atomically; False if its content is already stored."""
         import duckdb
 
@@ -137,7 +138,7 @@ class CorpusStore:
             raise StoreError(path=str(self.path), detail=f"document id {doc.get('id')!r} is already used by other content ({e})") from e
         return True
 
-    def _insert_segments(self, segments: list[dict[str, Any]]) -> None:
+    def _insert_segments(self, segments: list[SegmentRecord]) -> None:
         import pyarrow as pa
 
         types = {"position": pa.int32(), "start": pa.int32(), "end": pa.int32(), "year": pa.int32()}
@@ -163,11 +164,11 @@ class CorpusStore:
         finally:
             cursor.close()
 
-    def iter_segments(self, *, batch_size: int = 2048, where: str | None = None, params: list | None = None) -> Iterator[list[dict[str, Any]]]:
+    def iter_segments(self, *, batch_size: int = 2048, where: str | None = None, params: list | None = None) -> Iterator[list[SegmentRecord]]:
         """Segments in batches, ordered by (doc_id, position); ``where`` is a SQL condition with ``?`` params."""
         return self._iter("segments", self.segment_columns, batch_size=batch_size, where=where, params=params, order="doc_id, position")
 
-    def iter_documents(self, *, batch_size: int = 256, where: str | None = None, params: list | None = None) -> Iterator[list[dict[str, Any]]]:
+    def iter_documents(self, *, batch_size: int = 256, where: str | None = None, params: list | None = None) -> Iterator[list[DocumentRecord]]:
         columns = tuple(c for c in DOCUMENT_COLUMNS if c != "added_at")
         return self._iter("documents", columns, batch_size=batch_size, where=where, params=params, order="id")
 
@@ -180,7 +181,7 @@ class CorpusStore:
         return int(self.con.execute(sql, params or []).fetchone()[0])
 
     # -- labels
-    def write_labels(self, labels: list[dict[str, Any]], *, codebook_hash: str) -> int:
+    def write_labels(self, labels: list[LabelRecord], *, codebook_hash: str) -> int:
         """Upsert labels on (segment_id, annotator); ``segment_id`` may be given as ``id``."""
         rows = []
         for label in labels:
@@ -195,7 +196,7 @@ class CorpusStore:
                               f"INSERT OR REPLACE INTO labels ({', '.join(LABEL_COLUMNS)}) VALUES ({', '.join('?' * len(LABEL_COLUMNS))})", rows)
         return len(rows)
 
-    def read_labels(self) -> list[dict[str, Any]]:
+    def read_labels(self) -> list[LabelRecord]:
         rows = self.con.execute(f"SELECT {', '.join(LABEL_COLUMNS)} FROM labels ORDER BY segment_id, annotator").fetchall()
         out = []
         for r in rows:
@@ -221,15 +222,14 @@ class CorpusStore:
         cols = ("run_id", "kind", "params", "status", "started_at", "finished_at")
         return [dict(zip(cols, r)) for r in self.con.execute(f"SELECT {', '.join(cols)} FROM runs ORDER BY started_at").fetchall()]
 
-    def write_predictions(self, run_id: str, preds: list[dict[str, Any]]) -> int:
+    def write_predictions(self, run_id: str, preds: list[PredictionRecord]) -> int:
         """Upsert predictions of a run; ``segment_id`` may be given as ``id`` (the classify contract).
 
-        Noise segments (rung null, contract 2) are left out; returns the number written.
+        Noise segments (contract 2) are stored with rung NULL: they are part of the corpus,
+        not classified, and every reader can count what it leaves out. Returns the number written.
         """
         rows = []
         for p in preds:
-            if p.get("rung") is None:
-                continue
             row = [run_id, p.get("segment_id") or p.get("id"), p.get("rung"), p.get("rung_label")]
             row += [json.dumps(p.get(c), ensure_ascii=False, default=_jsonable) for c in _JSON_PREDICTION]
             row.append(p.get("model"))
@@ -250,22 +250,19 @@ class CorpusStore:
                 self.con.unregister("_new_predictions")
         return len(rows)
 
-    def predicted_ids(self, run_id: str) -> set[str]:
-        return {r[0] for r in self.con.execute("SELECT segment_id FROM predictions WHERE run_id = ?", [run_id]).fetchall()}
-
     def latest_run(self, kind: str | None = None) -> str | None:
         sql = "SELECT run_id FROM runs WHERE status = 'done'" + (" AND kind = ?" if kind else "") + " ORDER BY finished_at DESC LIMIT 1"
         row = self.con.execute(sql, [kind] if kind else []).fetchone()
         return row[0] if row else None
 
-    def read_predictions(self, run_id: str | None = None) -> list[dict[str, Any]]:
+    def read_predictions(self, run_id: str | None = None) -> list[PredictionRecord]:
         """Predictions of a run (the latest finished one by default) with their segment metadata."""
         run_id = run_id or self.latest_run()
         if run_id is None:
             raise StoreError(path=str(self.path), detail="no finished run with predictions; store one with "
                              "`samskab classify --db DB --out FILE --to-store`, or serve a predictions file "
                              "(`samskab serve --predictions FILE`; after `make demo`: `samskab serve out/demo`)")
-        meta = tuple(c for c in ("municipality", "date", "year", "doc_type", "doc_id", "text", "section_kind")
+        meta = tuple(c for c in (*SEGMENT_META, "doc_id", "text", "section_kind")
                      if c in self.segment_columns)
         have = {r[0] for r in self.con.execute("DESCRIBE predictions").fetchall()}  # a read-only store may predate a column
         selected = ", ".join(f"p.{c}" if c in have else f"NULL AS {c}" for c in PREDICTION_COLUMNS)
@@ -276,6 +273,8 @@ class CorpusStore:
             record = dict(zip(PREDICTION_COLUMNS + meta, r))
             for c in _JSON_PREDICTION:
                 record[c] = json.loads(record[c]) if record[c] is not None else None
+            if record["rung"] is None:
+                record["skipped"] = "noise"  # not classified (contract 2)
             for c in ("vocab", "lang"):  # unknown (an old corpus file, or not recorded): left out, as in a file without them
                 if record.get(c) is None:
                     record.pop(c, None)

@@ -219,6 +219,14 @@ def _headline(m: dict[str, Any]) -> dict[str, Any]:
     return {k: m[k] for k in keep if k in m}
 
 
+CALIBRATION_NOTES = {
+    "ladder": "Stage 2 is a logistic regression fitted on out-of-fold stage-1 outputs (stacking), so its probabilities "
+              "are calibrated on held-out *written* segments; nothing was fitted on real text.",
+    "tfidf": "The rung classifier is calibrated by cross-validation on the written training data (sigmoid), when "
+             "`calibration` is not `none`; nothing was fitted on real text.",
+}
+
+
 def model_card(manifest: dict[str, Any], model: Model, codebook: Codebook) -> str:
     m = manifest["metrics"]
     lines = [f"# Model card: {manifest['name']}", "",
@@ -272,6 +280,12 @@ def model_card(manifest: dict[str, Any], model: Model, codebook: Codebook) -> st
                   "|" + "---|" * (len(manifest["search"]["grid"]) + 2)]
         lines += ["| " + " | ".join(str(t[k]) for k in manifest["search"]["grid"]) + f" | {t['rung_macro_f1']:.3f} | {t['actors_micro_f1']:.3f} |"
                   for t in manifest["search"]["trials"]]
+    lines += ["", "## Probabilities", "", CALIBRATION_NOTES.get(model.backend.name, CALIBRATION_NOTES["tfidf"])]
+    ece = [f"{k} {m[k]['rung_ece']:.3f}" for k in (*real_sets, "dev", "test") if k in m and "rung_ece" in m[k]]
+    if ece:
+        lines.append("Expected calibration error of the rung probabilities (10 bins): " + ", ".join(ece) + ". "
+                     "Probabilities are sharper than they should be on real text; for trend shares, calibrate with a "
+                     "labelled sample of your own corpus (`samskab trends --calibration`, README: \"How many labels do I need?\").")
     if hasattr(model.backend, "top_terms"):
         lines += ["", "## What the model looks at", ""]
         for k in range(1, 5):
@@ -281,7 +295,11 @@ def model_card(manifest: dict[str, Any], model: Model, codebook: Codebook) -> st
               "- The labelled data was written for this project, modelled on municipal genres (see data/labelled/README.md); "
               "scores on real minutes will be lower than on this test split. Check with your own gold labels "
               "(`samskab evaluate --data your_labels.jsonl`).",
-              "- Rungs 3 and 4 (consultation vs. shared design and decision) are the hardest pair; read the evidence.",
+              "- On real text the commonest error is generic or explanatory talk about co-creation (a method explained, "
+              "guidance, a definition, a general opinion) read as a concrete activity: rung 0 predicted as 2-4. "
+              "Read the evidence sentence before quoting a rung.",
+              "- Actors are harder than rungs on real text: who counts as taking part is a fine line (the second blind "
+              "labelling of real text agreed on actors at micro-F1 0.88).",
               "- The model sees one segment at a time: context from other agenda items is not used.",
-              "- Co-creation vocabulary used loosely (strategy talk, tenders) is a known source of false positives.", ""]
+              "- Rungs 3 and 4 (consultation vs. shared design and decision) are a hard pair; read the evidence.", ""]
     return "\n".join(lines)

@@ -2,61 +2,52 @@
 """Inter-annotator agreement on the double-labelled subset of data/labelled.
 
 Compares the first annotation (the writers' labels, data/labelled/agreement/annotator1.jsonl)
-with the independent second pass (data/labelled/agreement/annotator2.jsonl): Cohen's kappa
-(unweighted and quadratic) and Krippendorff's alpha (ordinal) for the rung, per-actor
-kappa and percent agreement. Writes data/labelled/agreement/report.json and the list of
-disagreements (disagreements.jsonl: rung; actor_disagreements.jsonl: actors) for adjudication.
+with the independent second pass (data/labelled/agreement/annotator2.jsonl) through the
+library's `pipeline.labelling.quality.agreement` (what `samskab label agreement` computes):
+Cohen's kappa (unweighted and quadratic) and Krippendorff's alpha (ordinal) for the rung,
+per-actor kappa and percent agreement. Writes data/labelled/agreement/report.json and the
+disagreements with their texts (disagreements.jsonl: rung; actor_disagreements.jsonl: actors)
+for adjudication.
 
 Usage: python scripts/agreement.py
 """
 
 from __future__ import annotations
 
-import glob
 import json
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 AGREE = ROOT / "data" / "labelled" / "agreement"
-ACTORS = ["politicians", "administration", "professionals", "citizens", "civil_society", "businesses"]
+
+
+def _read(path: Path) -> list[dict]:
+    return [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
 
 
 def main() -> dict:
-    import krippendorff
-    import numpy as np
-    from sklearn.metrics import cohen_kappa_score, confusion_matrix
+    from pipeline.labelling.quality import agreement
 
-    texts = {}
-    for f in sorted(glob.glob(str(ROOT / "data" / "labelled" / "raw" / "*.jsonl"))):
-        for line in open(f, encoding="utf-8"):
-            if line.strip():
-                r = json.loads(line)
-                texts[r["id"]] = r["text"]
-    first = {r["id"]: {**r, "text": texts.get(r["id"], "")} for r in
-             (json.loads(line) for line in open(AGREE / "annotator1.jsonl", encoding="utf-8") if line.strip())}
-    second = [json.loads(line) for line in open(AGREE / "annotator2.jsonl", encoding="utf-8") if line.strip()]
-    ids = [r["id"] for r in second if r["id"] in first]
-    a = np.array([first[i]["rung"] for i in ids])
-    b = np.array([r["rung"] for r in second if r["id"] in first])
+    texts = {r["id"]: r["text"] for f in sorted((ROOT / "data" / "labelled" / "raw").glob("*.jsonl")) for r in _read(f)}
+    first, second = _read(AGREE / "annotator1.jsonl"), _read(AGREE / "annotator2.jsonl")
+    result = agreement([first, second], names=["annotator1", "annotator2"])
+    pair = result["pairs"][0]
     report = {
-        "n": len(ids),
-        "rung_percent_agreement": float((a == b).mean()),
-        "rung_cohen_kappa": float(cohen_kappa_score(a, b)),
-        "rung_cohen_kappa_quadratic": float(cohen_kappa_score(a, b, weights="quadratic")),
-        "rung_krippendorff_alpha_ordinal": float(krippendorff.alpha(reliability_data=np.vstack([a, b]), level_of_measurement="ordinal")),
-        "rung_confusion_first_rows_second_cols": confusion_matrix(a, b, labels=range(5)).tolist(),
-        "actors": {},
+        "n": pair["n_overlap"],
+        "rung_percent_agreement": pair["rung"]["percent_agreement"],
+        "rung_cohen_kappa": pair["rung"]["kappa"],
+        "rung_cohen_kappa_quadratic": pair["rung"]["kappa_quadratic"],
+        "rung_krippendorff_alpha_ordinal": result["rung_alpha_ordinal"],
+        "rung_confusion_first_rows_second_cols": pair["rung"]["confusion"],
+        "actors": {a: {"percent_agreement": m["percent_agreement"], "cohen_kappa": m["kappa"]} for a, m in pair["actors"].items()},
     }
-    sec = {r["id"]: r for r in second}
-    for actor in ACTORS:
-        x = np.array([actor in first[i]["actors"] for i in ids])
-        y = np.array([actor in sec[i]["actors"] for i in ids])
-        report["actors"][actor] = {"percent_agreement": float((x == y).mean()), "cohen_kappa": float(cohen_kappa_score(x, y))}
-    disagreements = [{"id": i, "text": first[i]["text"], "first_rung": first[i]["rung"], "second_rung": sec[i]["rung"],
-                      "first_actors": first[i]["actors"], "second_actors": sec[i]["actors"], "second_note": sec[i].get("note", "")}
-                     for i in ids if first[i]["rung"] != sec[i]["rung"]]
-    actor_dis = [{"id": i, "text": first[i]["text"], "rung": first[i]["rung"], "annotator1_actors": first[i]["actors"],
-                  "annotator2_actors": sec[i]["actors"]} for i in ids if first[i]["actors"] != sec[i]["actors"]]
+    a, b = {r["id"]: r for r in first}, {r["id"]: r for r in second}
+    ids = [r["id"] for r in second if r["id"] in a]
+    disagreements = [{"id": i, "text": texts.get(i, ""), "first_rung": a[i]["rung"], "second_rung": b[i]["rung"],
+                      "first_actors": a[i]["actors"], "second_actors": b[i]["actors"], "second_note": b[i].get("note", "")}
+                     for i in ids if a[i]["rung"] != b[i]["rung"]]
+    actor_dis = [{"id": i, "text": texts.get(i, ""), "rung": a[i]["rung"], "annotator1_actors": a[i]["actors"],
+                  "annotator2_actors": b[i]["actors"]} for i in ids if a[i]["actors"] != b[i]["actors"]]
     report["actor_lists_identical"] = 1 - len(actor_dis) / len(ids)
     (AGREE / "actor_disagreements.jsonl").write_text("".join(json.dumps(d, ensure_ascii=False) + "\n" for d in actor_dis), encoding="utf-8")
     (AGREE / "report.json").write_text(json.dumps(report, indent=2), encoding="utf-8")

@@ -58,13 +58,27 @@ def tiny_label_file(tmp_path_factory, tiny_records) -> Path:
 
 
 @pytest.fixture(scope="session")
-def tiny_model_dir(tmp_path_factory, tiny_records) -> Path:
-    """A real (tiny) tfidf model folder, trained on the handmade records."""
-    from pipeline.config import ModelConfig
-    from pipeline.models import save_model
-    from pipeline.train import fit_model, heldout_records
+def codebook():
+    from pipeline.codebook import load_codebook
 
-    model = fit_model(tiny_records, ModelConfig(use_char=False, calibration="none", min_df=1, C=20.0))
+    return load_codebook()
+
+
+@pytest.fixture(scope="session")
+def tiny_model(tiny_records):
+    """A real (tiny) tfidf model, trained once per session on the handmade records."""
+    from pipeline.config import ModelConfig
+    from pipeline.train import fit_model
+
+    return fit_model(tiny_records, ModelConfig(use_char=False, calibration="none", min_df=1, C=20.0))
+
+
+@pytest.fixture(scope="session")
+def tiny_model_dir(tmp_path_factory, tiny_model, tiny_records) -> Path:
+    """``tiny_model`` saved as a model folder (with its held-out predictions)."""
+    from pipeline.models import save_model
+    from pipeline.train import heldout_records
+
     directory = tmp_path_factory.mktemp("models") / "tiny"
-    save_model(model.backend, directory, manifest={"name": "tiny", "_extra_files": {"heldout_predictions.jsonl": heldout_records(model, tiny_records)}})
+    save_model(tiny_model.backend, directory, manifest={"name": "tiny", "_extra_files": {"heldout_predictions.jsonl": heldout_records(tiny_model, tiny_records)}})
     return directory

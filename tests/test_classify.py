@@ -65,6 +65,7 @@ def test_changed_input_does_not_reuse_stale_parts(tmp_path, segments_file, tiny_
     assert result.resumed_batches == 0 and result.n_output == 12
 
 
+@pytest.mark.slow  # ~25 s: starts a process pool (pytest --durations)
 def test_workers_equal_single_process(tmp_path, segments_file, tiny_model_dir):
     one = tmp_path / "one.jsonl"
     two = tmp_path / "two.jsonl"
@@ -73,6 +74,7 @@ def test_workers_equal_single_process(tmp_path, segments_file, tiny_model_dir):
     assert one.read_bytes() == two.read_bytes()
 
 
+@pytest.mark.slow  # ~25 s: starts a dask LocalCluster
 def test_dask_local_cluster_equals_local_engine(tmp_path, segments_file, tiny_model_dir):
     pytest.importorskip("distributed")
     from distributed import LocalCluster

@@ -1,5 +1,5 @@
 """classify --to-store: the library stores the run (no re-read in the CLI), keeps vocab and lang,
-leaves noise out, and refuses document-level storing."""
+keeps noise unclassified, and refuses document-level storing."""
 
 import pytest
 from typer.testing import CliRunner
@@ -44,13 +44,14 @@ def test_to_store_writes_a_finished_run_with_vocab_and_lang(tmp_path, corpus, ti
     assert stored["d0#2"]["lang"] == "en"
 
 
-def test_store_writer_leaves_noise_out(corpus):
+def test_store_keeps_noise_unclassified(corpus):
     with CorpusStore(corpus) as store:
         run = store.start_run("classify", {})
         n = store.write_predictions(run, [{"id": "d0#0", "rung": None, "skipped": "noise"},
                                           {"id": "d0#1", "rung": 2, "rung_label": "x", "rung_proba": [0, 0, 1, 0, 0], "vocab": True}])
         store.finish_run(run)
-        assert n == 1 and [p["segment_id"] for p in store.read_predictions(run)] == ["d0#1"]
+        noise, content = store.read_predictions(run)
+        assert n == 2 and noise["rung"] is None and noise["skipped"] == "noise" and content["rung"] == 2
 
 
 def test_document_level_to_store_is_refused_before_any_work(tmp_path, corpus, tiny_model_dir):
@@ -84,6 +85,6 @@ def test_old_store_without_the_new_columns_still_reads(tmp_path, corpus):
     con.close()
     with CorpusStore(corpus, read_only=True) as store:
         [p] = store.read_predictions("r1")
-        assert p["vocab"] is None and p["rung"] == 0
+        assert p.get("vocab") is None and p["rung"] == 0  # unknown: left out, as in a file without the column
     with CorpusStore(corpus) as store:  # opened for writing: migrated
-        assert store.read_predictions("r1")[0]["lang"] is None
+        assert store.read_predictions("r1")[0].get("lang") is None

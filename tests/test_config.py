@@ -21,3 +21,15 @@ def test_unknown_key_in_file_is_refused(tmp_path):
     with pytest.raises(ConfigError, match="colour"):
         load_config(path)
 
+
+
+def test_an_old_config_with_the_removed_nlp_section_says_so(tmp_path):
+    import pytest
+
+    from pipeline.config import load_config
+    from pipeline.errors import ConfigError
+
+    path = tmp_path / "old.yaml"
+    path.write_text("nlp:\n  pipeline: blank\nsegment:\n  max_chars: 1500\n", encoding="utf-8")
+    with pytest.raises(ConfigError, match="nlp: section is no longer read"):
+        load_config(path)

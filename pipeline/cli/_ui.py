@@ -4,7 +4,6 @@ good/warn/fail lines, progress bars and tables. Errors go to stderr."""
 from __future__ import annotations
 
 import functools
-import sys
 from collections.abc import Callable
 from typing import Any
 
@@ -52,6 +51,42 @@ def progress(transient: bool = False) -> Progress:
     )
 
 
+class StageProgress:
+    """Progress of a multi-stage run on stderr: a bar per stage on a terminal; elsewhere
+    (logs, CI) a count line per stage at most every ``every`` seconds."""
+
+    def __init__(self, every: float = 10.0) -> None:
+        import time
+
+        self._clock = time.monotonic
+        self._every = every
+        self._bar = progress()
+        self._tasks: dict[str, Any] = {}
+        self._last: dict[str, float] = {}
+
+    def __enter__(self) -> StageProgress:
+        self._bar.__enter__()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._bar.__exit__(*exc)
+
+    def update(self, stage: str, done: int, total: int | None) -> None:
+        if stage not in self._tasks:
+            self._tasks[stage] = self._bar.add_task(stage, total=total)
+            self._last[stage] = self._clock()
+        self._bar.update(self._tasks[stage], completed=done, total=total)
+        if self._bar.disable and done and self._clock() - self._last[stage] >= self._every:
+            self._last[stage] = self._clock()
+            err_console.print(f"[cyan]{stage}[/]: {done}" + (f" of {total}" if total else "") + " so far")
+
+    def step(self, stage: str, text: str) -> None:
+        """A finished step: printed above the bars."""
+        from rich.markup import escape
+
+        self._bar.console.print(f"[cyan]{escape(stage)}[/]: {escape(text)}", soft_wrap=True)
+
+
 def handle_errors(func: Callable[..., Any]) -> Callable[..., Any]:
     """Turn library errors into one red line on stderr and exit code 1."""
 
@@ -78,7 +113,3 @@ def table(title: str, columns: list[str], rows: list[list[Any]]) -> None:
     for r in rows:
         t.add_row(*["" if v is None else (f"{v:.3f}" if isinstance(v, float) else str(v)) for v in r])
     console.print(t)
-
-
-def is_tty() -> bool:
-    return sys.stderr.isatty()

@@ -17,27 +17,11 @@ def register(app: typer.Typer) -> None:
     app.command("explain")(explain_cmd)
 
 
-def ensure_default_model(model: Path | None) -> Path | None:
-    """The default model must exist after install: build it from data/labelled if missing."""
-    from pipeline.models import DEFAULT_MODEL_DIR, MANIFEST
-
-    if model is not None or (DEFAULT_MODEL_DIR / MANIFEST).is_file():
-        return model
-    from pipeline.config import load_config
-    from pipeline.labels import LABELLED_DIR, load_labels
-    from pipeline.train import train
-
-    _ui.warn(f"no default model in {DEFAULT_MODEL_DIR}; building it from {LABELLED_DIR} (once, about a minute)")
-    train(load_labels(LABELLED_DIR / "train.jsonl"), out=DEFAULT_MODEL_DIR, config=load_config().model,
-          dev=load_labels(LABELLED_DIR / "dev.jsonl"), data_files={"train": "data/labelled/train.jsonl", "dev": "data/labelled/dev.jsonl"})
-    return model
-
-
 @_ui.handle_errors
 def classify_cmd(
     input: Path = typer.Argument(None, help="JSONL/CSV/Parquet of records with `id` and `text`, or a folder of documents."),
     out: Path = typer.Option(..., "--out", "-o", help="Output file; .jsonl, .csv or .parquet."),
-    model: Path = typer.Option(None, "--model", help="Model folder (default models/default)."),
+    model: Path = typer.Option(None, "--model", help="Model folder (default: the packaged default model)."),
     db: Path = typer.Option(None, "--db", help="Classify the segments of a corpus store instead of INPUT."),
     level: str = typer.Option("segment", "--level", help="segment: one record per input; document: one per document."),
     engine: str = typer.Option("local", "--engine", help="local or dask."),
@@ -72,8 +56,10 @@ def classify_cmd(
         raise typer.BadParameter("--level must be segment or document")
     if engine not in ("local", "dask"):
         raise typer.BadParameter("--engine must be local or dask")
+    from pipeline.models import resolve_model_dir
+
     cfg = load_config().classify
-    model = ensure_default_model(model)
+    model = resolve_model_dir(model)
     with _ui.progress() as progress:
         task = progress.add_task("classifying", total=None)
         result = classify(input, out, model_dir=model, db=db, level=level, engine=engine, workers=workers, scheduler=scheduler,
@@ -128,7 +114,7 @@ def _heading_and_body(sentence: str) -> tuple[str | None, str]:
 def explain_cmd(
     text: str = typer.Argument(None, help="The text to explain (or use --file)."),
     file: Path = typer.Option(None, "--file", "-f", help="Read the text from a file (TXT, PDF, DOCX, HTML...)."),
-    model: Path = typer.Option(None, "--model", help="Model folder (default models/default)."),
+    model: Path = typer.Option(None, "--model", help="Model folder (default: the packaged default model)."),
     k: int = typer.Option(3, "--k", min=0, help="Evidence sentences to show."),
 ) -> None:
     """Show the rung, actors and the sentences (and terms) that drove the decision.
@@ -160,7 +146,7 @@ def explain_cmd(
     text = terminal_safe(text or "")
     if not text.strip():
         raise typer.BadParameter("give a text or --file with text in it")
-    m = load_model(ensure_default_model(model))
+    m = load_model(model)
     segments, document = classify_document(m, {**meta, "id": "text", "text": text}, evidence_k=k)
     if len(segments) == 1 and document is not None:
         _explain_one(m, segments[0], text, k)
@@ -191,7 +177,8 @@ def _summary_panel(m, row: dict, *, title: str):  # noqa: ANN001, ANN202
     return Panel.fit(
         f"[bold]rung {rung}[/] · {row['rung_label']} · {escape(defn.name_da)}\n"
         + "  ".join(f"{i}:{p:.2f}" for i, p in enumerate(row["rung_proba"]))
-        + f"\n[dim]{escape(defn.definition)}[/]\nactors: {', '.join(row['actors']) or '—'}"
+        + f"\n[dim]{escape(defn.definition_da)}[/]\nactors: {', '.join(row['actors']) or '—'}"
+        + (f" ({', '.join(a.name_da for a in m.codebook.actors if a.id in row['actors'])})" if row["actors"] else "")
         + (f" · language: {row['lang']}" if row.get("lang") not in (None, "da", "und") else ""), title=title)
 
 

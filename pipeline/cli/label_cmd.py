@@ -91,14 +91,13 @@ def export_cmd(
       samskab label export --db corpus.duckdb --ids queue.jsonl --model models/default --format labelstudio --out tasks.json
       samskab label export queue.jsonl --format csv --out to_label.csv
     """
-    from pipeline.labelling.formats import export_for_annotation
+    from pipeline.labelling.formats import check_format, export_for_annotation
 
+    spec = check_format(fmt)
     paths, n = export_for_annotation(input, out, fmt=fmt, db=db, model_dir=model, ids_path=ids, rules=rules)
     _ui.good(f"{n} segments -> {', '.join(map(str, paths))}")
-    if fmt == "labelstudio":
-        _ui.good(f"Label Studio: paste {paths[1]} into Settings -> Labeling Interface, then import {paths[0]}")
-    elif fmt == "doccano":
-        _ui.good(f"doccano: create a text classification project, import the label types {paths[1]}, then the data {paths[0]}")
+    if spec.next_step:
+        _ui.good(spec.next_step.format(data=paths[0], companion=paths[-1]))
 
 
 @label_app.command("import")
@@ -110,19 +109,22 @@ def import_cmd(
     db: Path = typer.Option(None, "--db", help="Also store the labels in this corpus store."),
     annotator: str = typer.Option(None, "--annotator", help="Annotator name where the file does not say who labelled."),
     only_annotator: str = typer.Option(None, "--only-annotator", help="Keep only this annotator's labels (Label Studio user id or email)."),
+    users: Path = typer.Option(None, "--users", help="Label Studio user list (JSON from /api/users): names annotators the export gives as numeric ids."),
 ) -> None:
     """Read annotations back, validated against the codebook.
 
     Items not yet annotated are skipped; an unknown label, a rung outside 0-4, missing
     text or one id with two different labels stops the import with the file and record.
+    Label Studio: its JSON, JSON-MIN and CSV/TSV exports; annotators are named by e-mail.
 
     Examples:
       samskab label import export.json --format labelstudio --out data/labelled/new.jsonl --db corpus.duckdb
+      samskab label import project-3-at-2024.csv --format labelstudio --users users.json --out new.jsonl
       samskab label import to_label.csv --format csv --annotator anna --out anna.jsonl
     """
     from pipeline.labelling.formats import import_to_labels
 
-    result = import_to_labels(file, out, fmt=fmt, db=db, annotator=annotator, only_annotator=only_annotator)
+    result = import_to_labels(file, out, fmt=fmt, db=db, annotator=annotator, only_annotator=only_annotator, users=users)
     counts = [0] * 5
     for r in result.records:
         counts[r["rung"]] += 1
@@ -131,6 +133,9 @@ def import_cmd(
              + f" (annotators: {', '.join(annotators)})")
     if result.skipped:
         _ui.warn(f"{result.skipped} item(s) had no annotation yet and were skipped")
+    if fmt == "labelstudio" and users is None and annotators and all(a.isdigit() for a in annotators):
+        _ui.warn("the annotators are Label Studio user ids; to name them by e-mail save the user list "
+                 "(GET /api/users, as JSON) and import again with --users users.json")
     _ui.table("Imported rung distribution", ["rung", "labels"], [[k, counts[k]] for k in range(5)])
 
 
@@ -183,11 +188,14 @@ def queue_cmd(
     """
     from pipeline.labelling.queue import queue_for_annotation
 
-    queue = queue_for_annotation(input, out, db=db, n=n, strategy=strategy, model_dir=model, exclude=exclude or [])
+    result = queue_for_annotation(input, out, db=db, n=n, strategy=strategy, model_dir=model, exclude=exclude or [])
+    queue = result.records
     per_municipality: dict[str, int] = {}
     for r in queue:
         per_municipality[r["municipality"]] = per_municipality.get(r["municipality"], 0) + 1
     _ui.good(f"{len(queue)} segments queued ({strategy}) -> {out}")
+    if result.shortfall:
+        _ui.warn(result.shortfall)
     _ui.table("Queued per municipality", ["municipality", "segments"], sorted(per_municipality.items(), key=lambda kv: (-kv[1], kv[0]))[:20])
 
 

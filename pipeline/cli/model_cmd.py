@@ -33,7 +33,7 @@ def train_cmd(
     data: Path = typer.Option(Path("data/labelled/train.jsonl"), "--data", help="Labelled training segments (JSONL/CSV/Parquet)."),
     dev: Path = typer.Option(None, "--dev", help="Dev split: scores, held-out predictions and the hyper-parameter search use it."),
     test: Path = typer.Option(None, "--test", help="Test split, only reported (never used for choices)."),
-    backend: str = typer.Option(None, "--backend", help="tfidf (default), spacy or transformer."),
+    backend: str = typer.Option(None, "--backend", help="ladder (the config default), tfidf, spacy or transformer."),
     out: Path = typer.Option(Path("models/tfidf"), "--out", help="Model folder to write."),
     search: bool = typer.Option(False, "--search", help="Grid-search the tfidf hyper-parameters on --dev."),
     cv: bool = typer.Option(False, "--cv", help="Also run 5-fold CV grouped by municipality and by genre."),

@@ -24,7 +24,7 @@ def serve_cmd(
     port: int = typer.Option(8000, "--port", min=1, max=65535, help="Port to listen on."),
     db: Path = typer.Option(None, "--db", help="Corpus store with predictions (`samskab classify --db DB --to-store`)."),
     predictions: Path = typer.Option(None, "--predictions", help="Predictions file written by `samskab classify` (.jsonl, .csv, .parquet)."),
-    model: Path = typer.Option(None, "--model", help="Model folder (default models/default)."),
+    model: Path = typer.Option(None, "--model", help="Model folder (default: the packaged default model)."),
     max_upload_mb: float = typer.Option(10.0, "--max-upload-mb", min=0.1, help="Largest upload or pasted text accepted, in MB."),
 ) -> None:
     """Start the web app: check a text, follow a municipality, search segments, JSON API.
@@ -39,11 +39,16 @@ def serve_cmd(
       samskab serve --predictions out/predictions.jsonl --port 8080
       samskab serve --model models/tfidf-2024 --db corpus.duckdb
     """
-    import uvicorn
+    try:
+        import uvicorn
 
-    from pipeline.web.app import create_app
+        from pipeline.web.app import create_app
+        from pipeline.web.corpus import resolve_source
+    except ImportError as e:
+        from pipeline.errors import MissingExtraError
 
-    from pipeline.web.corpus import resolve_source
+        raise MissingExtraError(feature="web app (samskab serve)", extra="web", detail=f"missing {e.name or e}") from e
+    from pipeline.models import resolve_model_dir
 
     if sum(x is not None for x in (source, db, predictions)) > 1:
         raise typer.BadParameter("give one data source: SOURCE, --db or --predictions")
@@ -52,13 +57,7 @@ def serve_cmd(
     local = host in LOOPBACK
     if not local:
         _ui.warn(f"listening on {host}: anyone who can reach this machine can use the app (it has no login)")
-    from pipeline.models import DEFAULT_MODEL_DIR, MANIFEST
-
-    if model is None and not (DEFAULT_MODEL_DIR / MANIFEST).is_file():
-        from pipeline.errors import ModelError
-
-        raise ModelError(path=str(DEFAULT_MODEL_DIR), detail="no default model; train one with `samskab train` "
-                                                             "(or `samskab classify` builds it), or give --model DIR")
+    model = resolve_model_dir(model)
     _ui.phase("loading the model" + (" and the data" if db or predictions else ""))
     allowed = [host, "127.0.0.1", "localhost", "[::1]", "::1"] if local else None
     web = create_app(model_dir=model, db=db, predictions=predictions, max_upload_mb=max_upload_mb, allowed_hosts=allowed)

@@ -12,7 +12,6 @@ import typer
 from pipeline.cli._ui import handle_errors
 
 ORDER = 60
-DEFAULT_MODEL = Path("models/default")
 
 _PRED_HELP = "Predictions table from `samskab classify` (.jsonl, .csv or .parquet). Leave out with --db."
 _DB_HELP = "Read the predictions from the corpus store instead of a file."
@@ -31,14 +30,10 @@ def _options(overrides: list[str] | None, **given):  # noqa: ANN202 - a TrendOpt
     return TrendOptions.from_config(load_config(overrides=overrides), **given)
 
 
-def _model_dir(model: Path | None) -> Path | None:
-    if model is not None:
-        if not model.is_dir():
-            from pipeline.errors import ModelError
+def _model_dir(model: Path | None) -> Path:
+    from pipeline.models import resolve_model_dir
 
-            raise ModelError(path=str(model), detail="folder not found; train one with `samskab train --out DIR` or leave out --model")
-        return model
-    return DEFAULT_MODEL if DEFAULT_MODEL.is_dir() else None
+    return resolve_model_dir(model)
 
 
 def _ci(row, field: str, *, pct: bool = False) -> str:  # noqa: ANN001 - a table row
@@ -48,6 +43,28 @@ def _ci(row, field: str, *, pct: bool = False) -> str:  # noqa: ANN001 - a table
         return "-" if v is None or (isinstance(v, float) and math.isnan(v)) else (f"{v:.1%}" if pct else f"{v:.2f}")
 
     return f"{fmt(row[field])} [{fmt(row[field + '_lo'])}, {fmt(row[field + '_hi'])}]"
+
+
+def print_trends(result, *, limit: int = 40) -> None:  # noqa: ANN001 - a TrendResult
+    """What `samskab trends` and `samskab run` print about one trend result: warnings, the
+    estimator and why, rows left out, and the latest period per group with 95% intervals."""
+    from pipeline.cli import _ui
+
+    for w in result.warnings:
+        _ui.warn(w)
+    _ui.good(f"estimator {result.estimator}: {result.estimator_reason}")
+    _ui.good(f"error rates from: {result.error_source}")
+    left = ", ".join(f"{n} {why.replace('_', '-')}" for why, n in result.left_out.items() if n)
+    if left:
+        _ui.good(f"left out: {left}")
+    cols = list(result.options.by)
+    latest = result.latest
+    rows = [[" / ".join(str(r[c]) for c in cols) or "Hele landet", r["period"], int(r["n_documents"]), int(r["n_segments"]),
+             _ci(r, "share_ge3", pct=True), _ci(r, "mean_rung")] for _, r in latest.head(limit).iterrows()]
+    _ui.table(f"Latest {result.options.period} per group (estimator {result.estimator}; 95% intervals)",
+              [" / ".join(cols) or "group", "period", "docs", "segments", "share >= 3", "mean rung"], rows)
+    if len(latest) > limit:
+        _ui.warn(f"{len(latest) - limit} more groups not shown; every group and period is in the written table")
 
 
 def register(app: typer.Typer) -> None:
@@ -62,7 +79,7 @@ def register(app: typer.Typer) -> None:
         estimator: str = typer.Option("auto", "--estimator", help=_ESTIMATOR_HELP),
         calibration: Path = typer.Option(None, "--calibration", help=_CALIBRATION_HELP),
         sample: Path = typer.Option(None, "--sample", help=_SAMPLE_HELP),
-        model: Path = typer.Option(None, "--model", help=_MODEL_HELP + " Default: models/default when present."),
+        model: Path = typer.Option(None, "--model", help=_MODEL_HELP + " Default: the packaged default model."),
         municipality: list[str] = typer.Option(None, "--municipality", "-m", help="Only these municipalities (repeatable)."),
         all_languages: bool = typer.Option(False, "--all-languages", help="Count segments in every language (default: Danish and too-short-to-tell only)."),
         out: Path = typer.Option(None, "--out", "-o", help="Write the table: .csv, .parquet or .xlsx (the estimator choice goes to OUT.json / an 'about' sheet)."),
@@ -95,13 +112,6 @@ def register(app: typer.Typer) -> None:
         result = compute_trends(records, options, model_dir=_model_dir(model), calibration=calibration,
                                 calibration_weights=sample, municipalities=municipality or None)
         table = result.table
-        for w in result.warnings:
-            _ui.warn(w)
-        _ui.good(f"estimator {result.estimator}: {result.estimator_reason}")
-        _ui.good(f"error rates from: {result.error_source}")
-        left = ", ".join(f"{n} {why.replace('_', '-')}" for why, n in result.left_out.items() if n)
-        if left:
-            _ui.good(f"left out: {left}")
         if out is not None:
             write_table(table, out)
             _ui.good(f"wrote {len(table)} rows to {out}")
@@ -110,12 +120,7 @@ def register(app: typer.Typer) -> None:
 
             paths = write_plots(table, out_dir=plots, groups=municipality or None)
             _ui.good(f"wrote {len(paths)} charts to {plots}")
-        cols = list(options.by)
-        rows = [[" / ".join(str(r[c]) for c in cols) or "Hele landet", r["period"], int(r["n_documents"]),
-                 _ci(r, "share_ge3", pct=True), _ci(r, "mean_rung")] for _, r in result.latest.head(40).iterrows()]
-        _ui.table("Latest period per group", ["group", "period", "n", "share >= 3 (95% CI)", "mean rung (95% CI)"], rows)
-        if len(result.latest) > 40:
-            _ui.warn(f"{len(result.latest) - 40} more groups not shown; see --out")
+        print_trends(result)
 
     @app.command("report")
     @handle_errors
@@ -123,15 +128,17 @@ def register(app: typer.Typer) -> None:
         predictions: Path = typer.Argument(None, help=_PRED_HELP, show_default=False),
         db: Path = typer.Option(None, "--db", help=_DB_HELP),
         out: Path = typer.Option(Path("report.html"), "--out", "-o", help="HTML file to write (self-contained: charts embedded)."),
-        model: Path = typer.Option(None, "--model", help=_MODEL_HELP + " Default: models/default when present."),
+        model: Path = typer.Option(None, "--model", help=_MODEL_HELP + " Default: the packaged default model."),
         by: str = typer.Option("municipality", "--by", help="Comma-separated grouping fields."),
-        period: str = typer.Option(None, "--period", help="year | quarter | term. Default: config trends.period."),
+        period: str = typer.Option("auto", "--period", help="year | quarter | term | auto (term when the years are sparse, "
+                                   "i.e. many municipality-years without documents or few documents a year; else year)."),
         unit: str = typer.Option("segment", "--unit", help="segment | document."),
         estimator: str = typer.Option("auto", "--estimator", help=_ESTIMATOR_HELP),
         calibration: Path = typer.Option(None, "--calibration", help=_CALIBRATION_HELP),
         sample: Path = typer.Option(None, "--sample", help=_SAMPLE_HELP),
         municipality: list[str] = typer.Option(None, "--municipality", "-m", help="Only these municipalities (repeatable)."),
         bootstrap: int = typer.Option(None, "--bootstrap", help="Bootstrap rounds (0 = none). Default: config."),
+        lang: str = typer.Option("da", "--lang", help="da (Danish, for journalists) | en (English, for researchers)."),
         overrides: list[str] = typer.Option(None, "--set", help="Config override, e.g. --set trends.threshold=0.6."),
     ) -> None:
         """Write a self-contained HTML report: trend tables, charts, evidence quotes, model card.
@@ -141,15 +148,23 @@ def register(app: typer.Typer) -> None:
           samskab report predictions.jsonl --out report.html
 
           samskab report --db corpus.duckdb --model models/default --period term -m Aarhus -m Odense
+
+          samskab report predictions.jsonl --lang en --out report_en.html
         """
         from pipeline.cli import _ui
-        from pipeline.report import build_report
-        from pipeline.trends import load_predictions
+        from pipeline.presentation import check_lang
+        from pipeline.report import build_report, choose_period
+        from pipeline.trends import as_tuple, load_predictions
 
-        options = _options(overrides, by=by, unit=unit, estimator=estimator, period=period, bootstrap=bootstrap)
+        check_lang(lang)
         _ui.phase("Reading predictions")
         records = load_predictions(predictions, db=db)
+        if period == "auto":
+            groups = as_tuple(by)
+            period = choose_period(records, by=groups[0] if groups else None)
+            _ui.good(f"period: {period} (chosen by data density; set --period to choose)")
+        options = _options(overrides, by=by, unit=unit, estimator=estimator, period=period, bootstrap=bootstrap)
         _ui.phase(f"Building the report ({len(records)} segments)")
         path = build_report(records, out=out, model_dir=_model_dir(model), options=options, calibration=calibration,
-                            calibration_weights=sample, municipalities=municipality or None)
+                            calibration_weights=sample, municipalities=municipality or None, lang=lang)
         _ui.good(f"wrote {path}")

@@ -22,6 +22,7 @@ from pipeline.ingest.metadata import complete_metadata, language_flags, load_man
 from pipeline.ingest.municipalities import require_municipality
 from pipeline.ingest.readers import READERS, file_type, is_hf_dataset
 from pipeline.io import sha256_file
+from pipeline.records import DOCUMENT_META, DocumentRecord, SegmentRecord
 
 if TYPE_CHECKING:
     from pipeline.store import CorpusStore
@@ -139,7 +140,7 @@ def _check_readable(path: Path) -> None:
         raise EmptyDocumentError(path=str(path), detail="the file is empty (0 bytes)")
 
 
-def _make_document(raw: dict[str, Any], *, path: Path, meta: dict[str, Any] | None, file_hash: str | None) -> dict[str, Any] | None:
+def _make_document(raw: dict[str, Any], *, path: Path, meta: dict[str, Any] | None, file_hash: str | None) -> DocumentRecord | None:
     """Raw reader output -> a Document dict: cleaned text, ids, given + inferred metadata, flags."""
     from pipeline.segment import clean_text
 
@@ -147,7 +148,7 @@ def _make_document(raw: dict[str, Any], *, path: Path, meta: dict[str, Any] | No
     if not text:
         return None
     where = f"{path} row {raw['row']}" if "row" in raw else str(path)
-    given = {k: raw.get(k) for k in ("municipality", "date", "year", "doc_type", "title", "committee", "url") if raw.get(k) not in (None, "")}
+    given = {k: raw.get(k) for k in DOCUMENT_META if raw.get(k) not in (None, "")}
     inferred: list[str] = []
     if raw.get("date") and "row" not in raw:  # a date found in HTML metadata is a guess, not a given
         inferred.append("date")
@@ -182,7 +183,7 @@ def _make_document(raw: dict[str, Any], *, path: Path, meta: dict[str, Any] | No
     return complete_metadata(doc, path=path, raw_text=raw["text"])
 
 
-def iter_file_documents(path: Path, *, meta: dict[str, Any] | None = None, text_column: str = "text") -> Iterator[dict[str, Any]]:
+def iter_file_documents(path: Path, *, meta: dict[str, Any] | None = None, text_column: str = "text") -> Iterator[DocumentRecord]:
     """Documents of one file, streamed (a table file gives one per row with text)."""
     path = Path(path)
     _check_readable(path)
@@ -202,13 +203,13 @@ def iter_file_documents(path: Path, *, meta: dict[str, Any] | None = None, text_
         raise EmptyDocumentError(path=str(path), detail=what)
 
 
-def read_document(path: Path, *, meta: dict[str, Any] | None = None, text_column: str = "text") -> list[dict[str, Any]]:
+def read_document(path: Path, *, meta: dict[str, Any] | None = None, text_column: str = "text") -> list[DocumentRecord]:
     """All documents of one file (usually one; a table file gives many)."""
     return list(iter_file_documents(path, meta=meta, text_column=text_column))
 
 
 def documents_from_paths(paths: Iterable[str | Path], *, text_column: str = "text", manifest: Path | None = None,
-                         on_error: Literal["raise", "skip"] = "raise") -> Iterator[dict[str, Any]]:
+                         on_error: Literal["raise", "skip"] = "raise") -> Iterator[DocumentRecord]:
     """Documents of every file under ``paths`` without a store (e.g. classify a folder)."""
     manifests = find_manifests(paths, manifest=manifest)
     meta_by_path = _load_manifests(manifests)
@@ -226,7 +227,7 @@ def documents_from_paths(paths: Iterable[str | Path], *, text_column: str = "tex
                 raise
 
 
-def _extract(path: Path, meta: dict[str, Any] | None, text_column: str, max_chars: int, min_chars: int) -> tuple[list[tuple[dict, list[dict]]], str | None]:
+def _extract(path: Path, meta: dict[str, Any] | None, text_column: str, max_chars: int, min_chars: int) -> tuple[list[tuple[DocumentRecord, list[SegmentRecord]]], str | None]:
     """Worker: one file -> [(document, segments)] or an error line. Never raises."""
     from pipeline.segment import segment_document
 
@@ -239,7 +240,7 @@ def _extract(path: Path, meta: dict[str, Any] | None, text_column: str, max_char
         return [], f"{path}: unexpected error while reading ({type(e).__name__}: {e})"
 
 
-def _store_file(path: Path, pairs: Iterable[tuple[dict, list[dict]]], store: CorpusStore | None) -> IngestResult:
+def _store_file(path: Path, pairs: Iterable[tuple[DocumentRecord, list[SegmentRecord]]], store: CorpusStore | None) -> IngestResult:
     added = seen = n_segments = undated = 0
     warnings: list[str] = []
 
@@ -265,7 +266,7 @@ def _store_file(path: Path, pairs: Iterable[tuple[dict, list[dict]]], store: Cor
     return IngestResult(str(path), "added" if added else "skipped", added, n_segments, None, warnings, undated)
 
 
-def _streamed_pairs(path: Path, meta: dict | None, text_column: str, max_chars: int, min_chars: int) -> Iterator[tuple[dict, list[dict]]]:
+def _streamed_pairs(path: Path, meta: dict | None, text_column: str, max_chars: int, min_chars: int) -> Iterator[tuple[DocumentRecord, list[SegmentRecord]]]:
     from pipeline.segment import segment_document
 
     for doc in iter_file_documents(path, meta=meta, text_column=text_column):
@@ -322,30 +323,11 @@ def _run_extraction(jobs: list[tuple[Path, dict | None]], text_column: str, max_
         for path, meta in jobs:
             yield path, _extract(path, meta, text_column, max_chars, min_chars)
         return
-    import multiprocessing
-    from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
+    from pipeline.parallel import bounded_map
 
-    # forkserver: never fork a process that holds an open DuckDB connection and its threads
-    context = multiprocessing.get_context("forkserver" if "forkserver" in multiprocessing.get_all_start_methods() else "spawn")
-    pool = ProcessPoolExecutor(max_workers=workers, mp_context=context)
-    try:
-        pending: dict[Any, Path] = {}
-        queue = iter(jobs)
-        while True:
-            while len(pending) < workers * 4:
-                job = next(queue, None)
-                if job is None:
-                    break
-                path, meta = job
-                pending[pool.submit(_extract, path, meta, text_column, max_chars, min_chars)] = path
-            if not pending:
-                break
-            done, _ = wait(pending, return_when=FIRST_COMPLETED)
-            for future in done:
-                path = pending.pop(future)
-                try:
-                    yield path, future.result()
-                except Exception as e:  # noqa: BLE001 - a worker killed by the OS (memory) fails its file only
-                    yield path, ([], f"{path}: worker process failed ({type(e).__name__}: {e})")
-    finally:
-        pool.shutdown(wait=True, cancel_futures=True)
+    calls = ((path, (path, meta, text_column, max_chars, min_chars)) for path, meta in jobs)
+    for path, future in bounded_map(_extract, calls, workers=workers, window=4 * workers):
+        try:
+            yield path, future.result()
+        except Exception as e:  # noqa: BLE001 - a worker killed by the OS (memory) fails its file only
+            yield path, ([], f"{path}: worker process failed ({type(e).__name__}: {e})")

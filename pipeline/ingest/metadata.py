@@ -17,8 +17,6 @@ from pipeline.errors import InputFileError, SamskabError
 from pipeline.ingest.municipalities import find_municipality_in_path, find_municipality_in_text, require_municipality
 
 MANIFEST_COLUMNS = ("path", "municipality", "date", "doc_type", "title", "url", "committee")
-DOC_TYPES = ("referat", "dagsorden", "beslutningsprotokol", "projektbeskrivelse", "høringsnotat",
-             "politik_strategi", "evaluering", "nyhed")
 MINUTES_TYPES = ("referat", "dagsorden", "beslutningsprotokol")
 
 MONTHS = {

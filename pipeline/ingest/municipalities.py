@@ -79,11 +79,6 @@ def require_municipality(value: str, *, where: str) -> str:
     return name
 
 
-def municipality_info(name: str) -> Municipality | None:
-    canonical = resolve_municipality(name)
-    return next((m for m in load_municipalities() if m.name == canonical), None)
-
-
 @functools.lru_cache(maxsize=1)
 def _text_pattern() -> tuple[re.Pattern[str], dict[str, str]]:
     forms: dict[str, str] = {}

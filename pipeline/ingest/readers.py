@@ -15,12 +15,12 @@ from typing import Any
 
 from pipeline.errors import CorruptFileError, EmptyDocumentError, EncryptedFileError, InputFileError, NeedsOCRError, UnsupportedFileType
 from pipeline.ingest.encoding import decode_bytes, repair_text
+from pipeline.records import DOCUMENT_META
 
 RawDoc = dict[str, Any]
 Reader = Callable[..., Iterator[RawDoc]]
 
-TABLE_META_COLUMNS = ("id", "municipality", "date", "year", "doc_type", "title", "committee", "url")
-DATASET_MARKERS = ("dataset_info.json", "dataset_dict.json", "state.json")
+TABLE_META_COLUMNS = ("id", *DOCUMENT_META)
 
 
 def _read_bytes(path: Path) -> bytes:

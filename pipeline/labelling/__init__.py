@@ -5,14 +5,12 @@ label next, and check label quality.
   (validated against the codebook).
 - ``queue``: active learning; which unlabelled segments would teach the model most.
 - ``quality``: inter-annotator agreement and likely label errors (cleanlab).
-- ``weak``: silver labels from rule votes and model probabilities.
 
 Each module keeps its heavy imports (sklearn, cleanlab, krippendorff) inside functions.
 """
 
 from __future__ import annotations
 
-FORMATS = ("labelstudio", "doccano", "csv")
 STRATEGIES = ("uncertainty", "margin", "diverse")
 #: Annotator name of the rule labeller's silver labels in the store; never counts as labelled.
 RULES_ANNOTATOR = "rules"

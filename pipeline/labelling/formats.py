@@ -13,14 +13,13 @@ from __future__ import annotations
 import datetime as dt
 import json
 import re
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from pipeline.codebook import Codebook, load_codebook
 from pipeline.errors import DataError, LabelFileError, UnknownNameError
-from pipeline.labelling import FORMATS
 
 #: Segment fields copied into the annotation files (shown to annotators, kept on import).
 META_FIELDS = ("municipality", "doc_id", "year", "date", "doc_type", "section")
@@ -28,10 +27,11 @@ CSV_COLUMNS = ("id", "text", "municipality", "pred_rung", "pred_actors", "rung",
 RUNG_PREFIX, ACTOR_PREFIX = "rung:", "actor:"
 
 
-def check_format(fmt: str) -> str:
+def check_format(fmt: str) -> AnnotationFormat:
+    """The registered format of that name, or UnknownNameError listing the names."""
     if fmt not in FORMATS:
         raise UnknownNameError(kind="annotation format", name=fmt, choices=", ".join(FORMATS))
-    return fmt
+    return FORMATS[fmt]
 
 
 def _now() -> str:
@@ -108,12 +108,29 @@ def to_labelstudio(segments: list[dict[str, Any]], predictions: list[dict[str, A
     return tasks
 
 
+def rung_display(rung) -> str:  # noqa: ANN001 - a codebook Rung
+    """What annotators see for a rung in Label Studio: its code and Danish name."""
+    return f"{rung.code} · {rung.name_da}"
+
+
+def display_names(codebook: Codebook) -> dict[str, str]:
+    """Shown Danish choice name -> codebook id (rungs and actors), to read back files that carry the shown names."""
+    names = {rung_display(r): r.id for r in codebook.rungs} | {r.name_da: r.id for r in codebook.rungs}
+    return names | {a.name_da: a.id for a in codebook.actors}
+
+
 def labelstudio_config(codebook: Codebook) -> str:
-    """The labelling interface matching ``to_labelstudio``: one rung, any number of actors."""
+    """The labelling interface matching ``to_labelstudio``: one rung, any number of actors.
+
+    Annotators see the Danish names (rung code and ``name_da``, the Danish definition as
+    the hover hint; actor ``name_da``); the codebook id is the choice's ``alias``, which
+    Label Studio stores in the annotation instead of the shown name.
+    """
     from xml.sax.saxutils import quoteattr
 
-    rungs = "\n".join(f"    <Choice value={quoteattr(r.id)} hint={quoteattr(f'{r.code}: {r.name_da}')}/>" for r in codebook.rungs)
-    actors = "\n".join(f"    <Choice value={quoteattr(a.id)} hint={quoteattr(a.name_da)}/>" for a in codebook.actors)
+    rungs = "\n".join(f"    <Choice value={quoteattr(rung_display(r))} alias={quoteattr(r.id)} hint={quoteattr(' '.join(r.definition_da.split()))}/>"
+                      for r in codebook.rungs)
+    actors = "\n".join(f"    <Choice value={quoteattr(a.name_da)} alias={quoteattr(a.id)}/>" for a in codebook.actors)
     return (
         "<View>\n"
         '  <Header value="$municipality"/>\n'
@@ -173,24 +190,37 @@ def export_segments(segments: list[dict[str, Any]], out: str | Path, *, fmt: str
                     predictions: list[dict[str, Any] | None] | None = None, codebook: Codebook | None = None,
                     model_version: str = "samskab") -> list[Path]:
     """Write the annotation file (and its companion config); return the paths written."""
-    from pipeline.io import atomic_path, atomic_write_text
+    spec = check_format(fmt)
+    return spec.write(segments, predictions, Path(out), codebook or load_codebook(), model_version)
 
-    check_format(fmt)
-    codebook = codebook or load_codebook()
-    out = Path(out)
-    if fmt == "labelstudio":
-        tasks = to_labelstudio(segments, predictions, codebook=codebook, model_version=model_version)
-        atomic_write_text(out, json.dumps(tasks, ensure_ascii=False, indent=1))
-        config = out.with_suffix(".xml")
-        atomic_write_text(config, labelstudio_config(codebook))
-        return [out, config]
-    if fmt == "doccano":
-        rows = to_doccano(segments, predictions, codebook=codebook)
-        atomic_write_text(out, "".join(json.dumps(r, ensure_ascii=False) + "\n" for r in rows))
-        types = out.with_name(out.stem + ".labels.json")
-        atomic_write_text(types, json.dumps(doccano_label_types(codebook), ensure_ascii=False, indent=1))
-        return [out, types]
+
+def _write_labelstudio(segments: list[dict[str, Any]], predictions: list[dict[str, Any] | None] | None, out: Path,
+                       codebook: Codebook, model_version: str) -> list[Path]:
+    from pipeline.io import atomic_write_text
+
+    tasks = to_labelstudio(segments, predictions, codebook=codebook, model_version=model_version)
+    atomic_write_text(out, json.dumps(tasks, ensure_ascii=False, indent=1))
+    config = out.with_suffix(".xml")
+    atomic_write_text(config, labelstudio_config(codebook))
+    return [out, config]
+
+
+def _write_doccano(segments: list[dict[str, Any]], predictions: list[dict[str, Any] | None] | None, out: Path,
+                   codebook: Codebook, model_version: str) -> list[Path]:  # noqa: ARG001 - doccano has no model field
+    from pipeline.io import atomic_write_text
+
+    rows = to_doccano(segments, predictions, codebook=codebook)
+    atomic_write_text(out, "".join(json.dumps(r, ensure_ascii=False) + "\n" for r in rows))
+    types = out.with_name(out.stem + ".labels.json")
+    atomic_write_text(types, json.dumps(doccano_label_types(codebook), ensure_ascii=False, indent=1))
+    return [out, types]
+
+
+def _write_csv(segments: list[dict[str, Any]], predictions: list[dict[str, Any] | None] | None, out: Path,
+               codebook: Codebook, model_version: str) -> list[Path]:  # noqa: ARG001 - a spreadsheet has no model field
     import csv
+
+    from pipeline.io import atomic_path
 
     rows = to_csv_rows(segments, predictions, codebook=codebook)
     with atomic_path(out) as tmp, tmp.open("w", encoding="utf-8-sig", newline="") as fh:  # BOM: Excel reads æøå
@@ -215,13 +245,64 @@ class ImportResult:
 class _Raw:
     where: str  # "file:record" for error messages
     record: dict[str, Any]
+    who: frozenset[str] = frozenset()  # every identifier of the annotator (user id, e-mail), for --only-annotator
 
 
-def _annotator_name(value: Any) -> str | None:
-    """Label Studio writes ``completed_by`` as a user id, or a dict with email/username."""
+def _annotator(value: Any, users: dict[str, str] | None = None, *, username: Any = None) -> tuple[str | None, frozenset[str]]:
+    """Who annotated, as (name, every identifier seen): Label Studio writes ``completed_by`` as a
+    user id or an object with email/username; ``created_username`` is "email, id"; a numeric
+    id is looked up in ``users`` (id -> e-mail or username) when the export's user list is known."""
+    ids: set[str] = set()
+    name = None
     if isinstance(value, dict):
-        value = value.get("email") or value.get("username") or value.get("id")
-    return None if value in (None, "") else str(value)
+        ids |= {str(value[k]) for k in ("id", "email", "username") if value.get(k) not in (None, "")}
+        name = value.get("email") or value.get("username")
+        value = value.get("id")
+    if value not in (None, ""):
+        ids.add(str(value))
+        name = name or (users or {}).get(str(value))
+    if not name and isinstance(username, str) and username.strip(" ,"):
+        given = username.strip().rpartition(",")[0].strip() if "," in username else username.strip()
+        name = given or None
+    if name:
+        ids.add(name)
+    name = name or (str(value) if value not in (None, "") else None)
+    return name, frozenset(ids)
+
+
+def load_users(path: str | Path) -> dict[str, str]:
+    """Label Studio users (``GET /api/users`` or the organisation's member list saved as JSON):
+    id -> e-mail (or username). A list of users, or an object with a ``users``/``results`` list."""
+    path = Path(path)
+    try:
+        data = json.loads(path.read_text(encoding="utf-8-sig"))
+    except (OSError, json.JSONDecodeError) as e:
+        raise LabelFileError(path=str(path), line=getattr(e, "lineno", "?"),
+                             detail=f"cannot read the user list ({e}); save Label Studio's /api/users answer as JSON") from e
+    return _users_from(data, path)
+
+
+def _users_from(data: Any, path: Path) -> dict[str, str]:
+    if isinstance(data, dict):
+        data = data.get("users", data.get("results"))
+    if not isinstance(data, list):
+        raise LabelFileError(path=str(path), line="?", detail="expected a list of users with id and email or username")
+    users = {}
+    for n, u in enumerate(data, 1):
+        u = u.get("user", u) if isinstance(u, dict) else u  # organisation member lists wrap the user
+        if not isinstance(u, dict) or u.get("id") in (None, "") or not (u.get("email") or u.get("username")):
+            raise LabelFileError(path=str(path), line=f"user {n}", detail="a user needs 'id' and 'email' or 'username'")
+        users[str(u["id"])] = str(u.get("email") or u.get("username"))
+    return users
+
+
+def _ids(choices: Any, names: dict[str, str]) -> Any:
+    """Choices as codebook ids: shown Danish names (a config without aliases) are mapped back."""
+    if isinstance(choices, str):
+        return names.get(choices.strip(), choices)
+    if isinstance(choices, list):
+        return [names.get(c.strip(), c) if isinstance(c, str) else c for c in choices]
+    return choices
 
 
 def _shape_error(where: str, what: str, expected: str, value: Any) -> LabelFileError:
@@ -248,12 +329,24 @@ def _choices(result: list[dict[str, Any]], name: str, *, where: str = "?:?") -> 
     return None
 
 
-def _parse_labelstudio(path: Path, *, annotator: str | None) -> Iterator[_Raw | None]:
-    """Full JSON export (tasks with ``annotations``) or JSON-MIN (flat rows); None = unannotated."""
+def _parse_labelstudio(path: Path, *, annotator: str | None, names: dict[str, str],
+                       users: dict[str, str] | None = None) -> Iterator[_Raw | None]:
+    """Full JSON export (tasks with ``annotations``) or JSON-MIN (flat rows); None = unannotated.
+
+    The file may also be an object {"tasks": [...], "users": [...]}; its users name the annotators.
+    """
+    if _looks_like_csv(path):
+        yield from _parse_labelstudio_csv(path, annotator=annotator, names=names, users=users)
+        return
     try:
         tasks = json.loads(path.read_text(encoding="utf-8-sig"))
     except json.JSONDecodeError as e:
-        raise LabelFileError(path=str(path), line=e.lineno, detail=f"not valid JSON ({e.msg}); export from Label Studio as JSON") from e
+        raise LabelFileError(path=str(path), line=e.lineno, detail=f"not valid JSON ({e.msg}); export from Label Studio "
+                                                                   "as JSON, JSON-MIN or CSV") from e
+    if isinstance(tasks, dict) and isinstance(tasks.get("tasks"), list):
+        if tasks.get("users") is not None:
+            users = {**_users_from(tasks["users"], path), **(users or {})}
+        tasks = tasks["tasks"]
     if isinstance(tasks, dict):
         tasks = [tasks]
     if not isinstance(tasks, list):
@@ -270,11 +363,12 @@ def _parse_labelstudio(path: Path, *, annotator: str | None) -> Iterator[_Raw | 
             rung = rung.get("choices") if isinstance(rung, dict) else rung
             actors = task.get("actors")
             actors = actors.get("choices") if isinstance(actors, dict) else actors
-            yield _Raw(where, {"id": task.get("segment_id"), "text": task.get("text"), "rung": rung,
-                               "actors": [actors] if isinstance(actors, str) else (actors or []),
-                               "annotator": _annotator_name(task.get("annotator")) or annotator,
+            name, who = _annotator(task.get("annotator"), users)
+            yield _Raw(where, {"id": task.get("segment_id"), "text": task.get("text"), "rung": _ids(rung, names),
+                               "actors": _ids([actors] if isinstance(actors, str) else (actors or []), names),
+                               "annotator": name or annotator,
                                "timestamp": task.get("updated_at") or task.get("created_at"),
-                               **{k: task[k] for k in META_FIELDS if task.get(k) not in (None, "")}})
+                               **{k: task[k] for k in META_FIELDS if task.get(k) not in (None, "")}}, who)
             continue
         data = task.get("data") or {}
         if not isinstance(data, dict):
@@ -292,12 +386,91 @@ def _parse_labelstudio(path: Path, *, annotator: str | None) -> Iterator[_Raw | 
         for a in annotations:
             rung = _choices(a["result"], "rung", where=where)
             note = _choices(a["result"], "note", where=where)
-            yield _Raw(where, {"id": data.get("segment_id"), "text": data.get("text"), "rung": rung,
-                               "actors": _choices(a["result"], "actors", where=where) or [],
-                               "annotator": _annotator_name(a.get("completed_by")) or annotator,
+            name, who = _annotator(a.get("completed_by"), users, username=a.get("created_username"))
+            yield _Raw(where, {"id": data.get("segment_id"), "text": data.get("text"), "rung": _ids(rung, names),
+                               "actors": _ids(_choices(a["result"], "actors", where=where) or [], names),
+                               "annotator": name or annotator,
                                "timestamp": a.get("updated_at") or a.get("created_at"),
                                **({"note": note[0]} if note else {}),
-                               **{k: data[k] for k in META_FIELDS if data.get(k) not in (None, "")}})
+                               **{k: data[k] for k in META_FIELDS if data.get(k) not in (None, "")}}, who)
+
+
+def _looks_like_csv(path: Path) -> bool:
+    """Label Studio's CSV/TSV export rather than JSON: by suffix, else by the first character."""
+    if path.suffix.lower() in (".csv", ".tsv"):
+        return True
+    if path.suffix.lower() == ".json":
+        return False
+    with path.open("rb") as fh:
+        head = fh.read(64).lstrip(b"\xef\xbb\xbf \t\r\n")
+    return bool(head) and head[:1] not in (b"[", b"{")
+
+
+def _ls_cell(value: str, *, column: str, where: str) -> Any:
+    """A Label Studio CSV cell: a plain string (one choice, or text) or JSON such as
+    '{"choices": ["citizens", "businesses"]}', '["a", "b"]' or '{"text": ["..."]}'."""
+    value = value.strip()
+    if not value or value[0] not in "[{":
+        return value or None
+    try:
+        parsed = json.loads(value)
+    except json.JSONDecodeError as e:
+        path, _, line = where.rpartition(":")
+        raise LabelFileError(path=path, line=line, detail=f"column {column!r} holds {value[:60]!r}, which is neither a plain "
+                                                          f"label nor valid JSON ({e.msg})") from e
+    if isinstance(parsed, dict):
+        parsed = parsed.get("choices", parsed.get("text", parsed.get("labels")))
+    return parsed
+
+
+def _parse_labelstudio_csv(path: Path, *, annotator: str | None, names: dict[str, str],
+                           users: dict[str, str] | None = None) -> Iterator[_Raw | None]:
+    """Label Studio's CSV (or TSV) export: the task's data columns (text, segment_id, ...), its ``id``
+    (Label Studio's task id, not the segment id), annotator, annotation_id, created_at,
+    updated_at, lead_time, and one column per control (rung, actors, note)."""
+    import csv
+    import io
+
+    try:
+        text = path.read_bytes().decode("utf-8-sig")
+    except UnicodeDecodeError as e:
+        raise LabelFileError(path=str(path), line="?", detail=f"not UTF-8 ({e.reason} at byte {e.start}); "
+                                                              "export again from Label Studio (it writes UTF-8)") from e
+    delimiter = "\t" if path.suffix.lower() == ".tsv" else ","
+    reader = csv.DictReader(io.StringIO(text, newline=""), delimiter=delimiter, strict=True)
+    try:
+        columns = set(reader.fieldnames or [])
+    except csv.Error as e:
+        raise LabelFileError(path=str(path), line=1, detail=f"cannot parse the CSV header ({e})") from e
+    if "rung" not in columns or not columns & {"segment_id", "id"}:
+        raise LabelFileError(path=str(path), line=1, detail=(
+            f"not a Label Studio CSV export of `samskab label export` tasks: the header needs 'segment_id' (or 'id') and "
+            f"'rung' columns; found {sorted(columns)}. A filled-in `--format csv` sheet is imported with --format csv"))
+    id_column = "segment_id" if "segment_id" in columns else "id"
+    end = reader.line_num  # the header's last line
+    try:
+        for row in reader:
+            where, end = f"{path}:{end + 1}", reader.line_num  # the line the record starts on (texts span lines)
+            rung = _ls_cell(row.get("rung") or "", column="rung", where=where)
+            actors = _ls_cell(row.get("actors") or "", column="actors", where=where)
+            if rung in (None, []) and not actors:
+                yield None
+                continue
+            note = _ls_cell(row.get("note") or "", column="note", where=where)
+            if isinstance(note, list):
+                note = " ".join(map(str, note))
+            name, who = _annotator((row.get("annotator") or "").strip() or None, users)
+            rung = _ids(rung, names)
+            yield _Raw(where, {"id": (row.get(id_column) or "").strip() or None, "text": row.get("text"),
+                               "rung": _rung_cell(rung) if isinstance(rung, str) else rung,
+                               "actors": _ids([actors] if isinstance(actors, str) else (actors or []), names),
+                               "annotator": name or annotator,
+                               "timestamp": (row.get("updated_at") or row.get("created_at") or "").strip() or None,
+                               **({"note": note} if note else {}),
+                               **{k: row[k].strip() for k in META_FIELDS if (row.get(k) or "").strip()}}, who)
+    except csv.Error as e:
+        raise LabelFileError(path=str(path), line=end + 1, detail=(
+            f"cannot parse the CSV from this line on ({e}); is a quote (\") left open? Export again from Label Studio")) from e
 
 
 def _split_doccano(labels: list[Any], *, where: str, codebook: Codebook) -> tuple[list[str], list[str]]:
@@ -332,7 +505,7 @@ def _parse_doccano(path: Path, *, annotator: str | None, codebook: Codebook) -> 
                     continue
                 yield _Raw(where, {"id": rec.get("segment_id", rec.get("id")), "text": rec.get("text"),
                                    "rung": rungs, "actors": actors,
-                                   "annotator": _annotator_name(rec.get("annotator") or rec.get("user")) or annotator,
+                                   "annotator": _annotator(rec.get("annotator") or rec.get("user"))[0] or annotator,
                                    "timestamp": rec.get("timestamp") or rec.get("updated_at") or rec.get("created_at"),
                                    **{k: rec[k] for k in META_FIELDS if rec.get(k) not in (None, "")}})
     except InputFileError as e:
@@ -346,8 +519,12 @@ def _rung_cell(value: str) -> Any:
     return int(m.group(1)) if m else value
 
 
-def _parse_csv(path: Path, *, annotator: str | None) -> Iterator[_Raw | None]:
-    """Comma or semicolon (Danish Excel) separated, UTF-8 (with or without BOM) or cp1252."""
+def _parse_csv(path: Path, *, annotator: str | None, names: dict[str, str],
+               users: dict[str, str] | None = None) -> Iterator[_Raw | None]:
+    """Comma or semicolon (Danish Excel) separated, UTF-8 (with or without BOM) or cp1252.
+
+    A Label Studio CSV export given as ``--format csv`` is read as Label Studio's (its ``id``
+    is the task id, the segment id is in ``segment_id``)."""
     import csv
     import io
 
@@ -365,6 +542,9 @@ def _parse_csv(path: Path, *, annotator: str | None) -> Iterator[_Raw | None]:
         raise LabelFileError(path=str(path), line=1, detail=f"cannot parse the CSV header ({e})") from e
     if not columns & {"id", "segment_id"} or "rung" not in columns:
         raise LabelFileError(path=str(path), line=1, detail=f"the header needs 'id' and 'rung' columns; found {sorted(columns)}")
+    if {"segment_id", "annotation_id"} <= columns:
+        yield from _parse_labelstudio_csv(path, annotator=annotator, names=names, users=users)
+        return
     start = reader.line_num + 1
     while True:
         try:
@@ -400,36 +580,63 @@ def _normalise_rung(raw: _Raw) -> None:
         raw.record["rung"] = rung[0]
 
 
+# -- the registry ------------------------------------------------------------------------
+@dataclass(frozen=True)
+class AnnotationFormat:
+    """One annotation tool's files: how segments go out, how labels come back, what to tell the user.
+
+    ``write(segments, predictions, out, codebook, model_version)`` returns the paths written
+    (the data file first); ``parse(path, annotator, codebook, users)`` yields raw items (None
+    for an item nobody annotated; ``users`` maps the tool's user ids to e-mails, or is None);
+    ``next_step`` is formatted with ``data`` and ``companion``.
+    """
+
+    write: Callable[[list[dict[str, Any]], list[dict[str, Any] | None] | None, Path, Codebook, str], list[Path]]
+    parse: Callable[[Path, str | None, Codebook, dict[str, str] | None], Iterator[_Raw | None]]
+    next_step: str | None = None
+
+
+#: name -> format, like the model backends. A new tool: a writer and a parser above, an entry here.
+FORMATS: dict[str, AnnotationFormat] = {
+    "labelstudio": AnnotationFormat(
+        _write_labelstudio, lambda path, annotator, codebook, users: _parse_labelstudio(
+            path, annotator=annotator, names=display_names(codebook), users=users),
+        "Label Studio: paste {companion} into Settings -> Labeling Interface, then import {data}"),
+    "doccano": AnnotationFormat(
+        _write_doccano, lambda path, annotator, codebook, users: _parse_doccano(path, annotator=annotator, codebook=codebook),
+        "doccano: create a text classification project, import the label types {companion}, then the data {data}"),
+    "csv": AnnotationFormat(_write_csv, lambda path, annotator, codebook, users: _parse_csv(
+        path, annotator=annotator, names=display_names(codebook), users=users)),
+}
+
+
 def import_labels(path: str | Path, *, fmt: str, annotator: str | None = None, only_annotator: str | None = None,
-                  codebook: Codebook | None = None, now: str | None = None) -> ImportResult:
+                  codebook: Codebook | None = None, now: str | None = None, users: dict[str, str] | None = None) -> ImportResult:
     """Read an annotated file back into validated label records.
 
     Items nobody annotated yet are skipped and counted. The same id twice with the same
     labels is kept once (the latest); with different labels it is an error, since a label
     file holds one truth per segment (import one annotator at a time with
-    ``only_annotator`` to compare annotators).
+    ``only_annotator`` to compare annotators). Label Studio files may be JSON, JSON-MIN or
+    CSV/TSV exports; ``users`` (Label Studio user id -> e-mail) names annotators that the
+    file gives only as numeric ids.
     """
     from pipeline.labels import validate_label
 
-    check_format(fmt)
+    spec = check_format(fmt)
     codebook = codebook or load_codebook()
     path = Path(path)
     if not path.is_file():
         raise LabelFileError(path=str(path), line="?", detail="file not found")
     now = now or _now()
-    if fmt == "labelstudio":
-        items = _parse_labelstudio(path, annotator=annotator)
-    elif fmt == "doccano":
-        items = _parse_doccano(path, annotator=annotator, codebook=codebook)
-    else:
-        items = _parse_csv(path, annotator=annotator)
+    items = spec.parse(path, annotator, codebook, users)
     result = ImportResult(path=path, fmt=fmt)
     kept: dict[str, tuple[str, dict[str, Any]]] = {}
     for raw in items:
         if raw is None:
             result.skipped += 1
             continue
-        if only_annotator is not None and raw.record.get("annotator") != only_annotator:
+        if only_annotator is not None and raw.record.get("annotator") != only_annotator and only_annotator not in raw.who:
             continue
         _normalise_rung(raw)
         rec = validate_label(raw.record, codebook=codebook, where=raw.where)
@@ -484,17 +691,25 @@ def export_for_annotation(input_path: str | Path | None, out: str | Path, *, fmt
         predictions = [{"rung": r["rung"], "actors": r["actors"], "score": None} for r in RuleLabeller().label_records(segments)]
         model_version = "samskab:rules"
     else:
-        predictions = pre_annotations(segments)
+        suggested = segments
+        if ids_path is not None:  # a queue file carries the model's suggestions beside the ids
+            from pipeline.io import read_records
+
+            queued = {str(r.get("id", r.get("segment_id"))): r for r in read_records(ids_path)}
+            suggested = [{**{k: v for k, v in queued.get(str(s["id"]), {}).items() if k in ("pred_rung", "pred_actors", "rung_proba")},
+                          **s} for s in segments]
+        predictions = pre_annotations(suggested)
     return export_segments(segments, out, fmt=fmt, predictions=predictions, codebook=codebook, model_version=model_version), len(segments)
 
 
 def import_to_labels(path: str | Path, out: str | Path, *, fmt: str, db: str | Path | None = None, annotator: str | None = None,
-                     only_annotator: str | None = None) -> ImportResult:
+                     only_annotator: str | None = None, users: str | Path | None = None) -> ImportResult:
     """Import an annotated file, write the label file ``out`` and, with ``db``, store the labels."""
     from pipeline.io import RecordWriter
 
     codebook = load_codebook()
-    result = import_labels(path, fmt=fmt, annotator=annotator, only_annotator=only_annotator, codebook=codebook)
+    result = import_labels(path, fmt=fmt, annotator=annotator, only_annotator=only_annotator, codebook=codebook,
+                           users=load_users(users) if users is not None else None)
     if not result.records:
         raise LabelFileError(path=str(path), line="?", detail=f"no annotated records ({result.skipped} item(s) without annotation)")
     with RecordWriter(out) as writer:

@@ -15,6 +15,7 @@ from __future__ import annotations
 import heapq
 import math
 from collections.abc import Iterable
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -44,14 +45,42 @@ def usefulness(proba: np.ndarray, *, strategy: str) -> np.ndarray:
     return margin_score(proba) if strategy == "margin" else entropy(proba)
 
 
+def _why_not(segment: dict[str, Any], exclude: set[str]) -> str | None:
+    """Why a segment cannot be queued: 'labelled', 'noise' (contract 2: never classified) or 'empty'; None if it can."""
+    from pipeline.segment import NOISE_SECTION_KINDS
+
+    if str(segment["id"]) in exclude:
+        return "labelled"
+    if segment.get("skipped") == "noise" or segment.get("section_kind") in NOISE_SECTION_KINDS:
+        return "noise"
+    if not (isinstance(segment.get("text"), str) and segment["text"].strip()):
+        return "empty"
+    return None
+
+
 def score_candidates(batches: Iterable[list[dict[str, Any]]], model, *, strategy: str,  # noqa: ANN001
-                     exclude: set[str] | None = None, pool: int = 1000) -> list[dict[str, Any]]:
-    """Predict unlabelled segments batch by batch; keep the ``pool`` best per municipality."""
+                     exclude: set[str] | None = None, pool: int = 1000,
+                     counts: dict[str, int] | None = None) -> list[dict[str, Any]]:
+    """Predict unlabelled segments batch by batch; keep the ``pool`` best per municipality.
+
+    ``counts`` (when given) is filled with the segments read ('segments') and those left
+    out by reason ('labelled', 'noise', 'empty').
+    """
     exclude = exclude or set()
+    counts = counts if counts is not None else {}
+    for key in ("segments", "labelled", "noise", "empty"):
+        counts.setdefault(key, 0)
     heaps: dict[str, list[tuple[float, str, int, dict[str, Any]]]] = {}
     seen = 0
     for batch in batches:
-        todo = [s for s in batch if str(s["id"]) not in exclude and isinstance(s.get("text"), str) and s["text"].strip()]
+        todo = []
+        for s in batch:
+            counts["segments"] += 1
+            why = _why_not(s, exclude)
+            if why:
+                counts[why] += 1
+            else:
+                todo.append(s)
         if not todo:
             continue
         preds = model.predict_records(todo, evidence_k=0)
@@ -142,17 +171,18 @@ def diverse_round_robin(candidates: list[dict[str, Any]], n: int) -> list[dict[s
 
 
 def build_queue(batches: Iterable[list[dict[str, Any]]], model, *, n: int = 200, strategy: str = "uncertainty",  # noqa: ANN001
-                exclude: set[str] | None = None, pool_factor: int = 5) -> list[dict[str, Any]]:
+                exclude: set[str] | None = None, pool_factor: int = 5,
+                counts: dict[str, int] | None = None) -> list[dict[str, Any]]:
     """The ``n`` unlabelled segments worth labelling next, ranked, with the model's suggestions.
 
     Returns records {id, text, municipality, rank, strategy, score, pred_rung, pred_actors,
-    rung_proba}, ready for ``samskab label export --ids``.
+    rung_proba}, ready for ``samskab label export --ids``; ``counts`` as in :func:`score_candidates`.
     """
     usefulness(np.zeros((1, 5)) + 0.2, strategy=strategy)  # fail early on an unknown strategy
     if n < 1:
         raise DataError(detail=f"queue size must be at least 1, not {n}")
     pool = n * (pool_factor if strategy == "diverse" else 1)
-    candidates = score_candidates(batches, model, strategy=strategy, exclude=exclude, pool=pool)
+    candidates = score_candidates(batches, model, strategy=strategy, exclude=exclude, pool=pool, counts=counts)
     if strategy == "diverse":
         picked = diverse_round_robin(candidates, n)
     else:
@@ -174,10 +204,30 @@ def labelled_ids(*, store=None, files: Iterable[str] = (), human_only: bool = Tr
     return ids
 
 
+@dataclass
+class QueueResult:
+    """The queue written, and why it may be shorter than asked: segments read and left out by reason."""
+
+    records: list[dict[str, Any]]
+    asked: int
+    counts: dict[str, int] = field(default_factory=dict)
+
+    @property
+    def shortfall(self) -> str | None:
+        """Why fewer than ``asked`` were queued, in words; None when the queue is full."""
+        if len(self.records) >= self.asked:
+            return None
+        c = self.counts
+        left = ", ".join(f"{c[k]} {words}" for k, words in (("labelled", "already labelled"), ("noise", "noise sections (not classified)"),
+                                                              ("empty", "without text")) if c.get(k))
+        return (f"only {len(self.records)} of the {self.asked} asked for: the input has {c.get('segments', 0)} segments"
+                + (f", of which {left}" if left else "") + "; add documents (samskab ingest) to queue more")
+
+
 def queue_for_annotation(input_path: str | Path | None, out: str | Path, *, db: str | Path | None = None, n: int = 200,
                          strategy: str = "uncertainty", model_dir: str | Path | None = None,
-                         exclude: Iterable[str | Path] = ()) -> list[dict[str, Any]]:
-    """Build the queue from a file, folder or store (skipping labelled ids) and write ``out``."""
+                         exclude: Iterable[str | Path] = ()) -> QueueResult:
+    """Build the queue from a file, folder or store (skipping labelled ids and noise) and write ``out``."""
     from pipeline.classify import open_source
     from pipeline.io import RecordWriter
     from pipeline.models import load_model
@@ -191,9 +241,11 @@ def queue_for_annotation(input_path: str | Path | None, out: str | Path, *, db: 
         with CorpusStore(db, read_only=True) as store:
             skip = labelled_ids(store=store)
     skip |= labelled_ids(files=[str(p) for p in exclude])
-    queue = build_queue(open_source(input_path, db=db).batches(), model, n=n, strategy=strategy, exclude=skip)
+    counts: dict[str, int] = {}
+    queue = build_queue(open_source(input_path, db=db).batches(), model, n=n, strategy=strategy, exclude=skip, counts=counts)
+    result = QueueResult(queue, n, counts)
     if not queue:
-        raise DataError(detail=f"no unlabelled segments left to queue ({len(skip)} labelled ids skipped)")
+        raise DataError(detail=f"no unlabelled segments left to queue ({result.shortfall})")
     with RecordWriter(out) as writer:
         writer.write(queue)
-    return queue
+    return result

@@ -34,6 +34,24 @@ FORMAT_VERSION = 1
 DEFAULT_MODEL_DIR = MODELS_DIR / "default"
 
 
+def resolve_model_dir(directory: str | Path | None = None) -> Path:
+    """The one default-model policy (classify, explain, serve, trends, run): the folder given,
+    else the packaged default model. A bare name of a shipped model (``fast``) means the packaged
+    folder when no such folder exists here. Never trains one; a missing folder is a ModelError."""
+    if directory is None or str(directory) == "":
+        if not (DEFAULT_MODEL_DIR / MANIFEST).is_file():
+            raise ModelError(path=str(DEFAULT_MODEL_DIR), detail=(
+                "the packaged default model is missing; reinstall samskab, or give --model DIR (from `samskab train --out DIR`)"))
+        return DEFAULT_MODEL_DIR
+    path = Path(directory)
+    if not path.is_dir() and len(path.parts) == 1 and (MODELS_DIR / path / MANIFEST).is_file():
+        return MODELS_DIR / path
+    if not path.is_dir():
+        raise ModelError(path=str(path), detail=(
+            "folder not found; give a model folder written by `samskab train --out DIR`, or leave out --model for the packaged default"))
+    return path
+
+
 def backend_class(name: str) -> type[Backend]:
     if name not in BACKENDS:
         raise UnknownNameError(kind="backend", name=name, choices=", ".join(BACKENDS))
@@ -154,7 +172,7 @@ def read_manifest(directory: Path) -> dict[str, Any]:
 
 def verify_model(directory: str | Path | None = None, *, codebook: Codebook | None = None) -> dict[str, Any]:
     """Check a model folder (manifest, file hashes, codebook) without loading it; return the manifest."""
-    directory = Path(directory) if directory else DEFAULT_MODEL_DIR
+    directory = resolve_model_dir(directory)
     codebook = codebook or load_codebook()
     manifest = read_manifest(directory)
     files = manifest.get("files")
@@ -174,8 +192,8 @@ def verify_model(directory: str | Path | None = None, *, codebook: Codebook | No
 
 
 def load_model(directory: str | Path | None = None, *, codebook: Codebook | None = None) -> Model:
-    """Load and verify a model folder (default: models/default)."""
-    directory = Path(directory) if directory else DEFAULT_MODEL_DIR
+    """Load and verify a model folder (default: the packaged models/default)."""
+    directory = resolve_model_dir(directory)
     codebook = codebook or load_codebook()
     manifest = verify_model(directory, codebook=codebook)
     try:

@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from pipeline.errors import DataError, LabelFileError, ModelError, StoreError
+from pipeline.records import PredictionRecord
 from pipeline.trends.quantify import N_RUNGS, normalise
 
 if TYPE_CHECKING:
@@ -17,7 +18,7 @@ if TYPE_CHECKING:
 HELDOUT_FILE = "heldout_predictions.jsonl"
 
 
-def load_predictions(path: str | Path | None = None, *, db: str | Path | None = None, run_id: str | None = None) -> list[dict[str, Any]]:
+def load_predictions(path: str | Path | None = None, *, db: str | Path | None = None, run_id: str | None = None) -> list[PredictionRecord]:
     """Prediction records from a table file, or from the corpus store with ``db``."""
     if db is not None:
         try:

@@ -8,8 +8,8 @@ with an OpenAPI schema at ``/openapi.json`` and an offline Swagger UI at ``/docs
 The modules: ``app`` (create_app, error handlers), ``pages`` and ``api`` (the routers),
 ``deps`` (shared state as dependencies), ``schemas`` (the API's record types), ``check``
 (one text: segment, classify, highlight), ``uploads`` (file sniffing and reading),
-``corpus`` (the loaded predictions; search), ``charts``, ``templating`` and ``words``
-(Danish formats and sentences), ``middleware`` (size cap, security headers), ``errors``.
+``corpus`` (the loaded predictions; search), ``charts``, ``templating`` (the pages' filters: Danish
+formats and sentences from :mod:`pipeline.presentation`, shared with the HTML report), ``middleware`` (size cap, security headers), ``errors``.
 """
 
 from __future__ import annotations

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import difflib
 import json
-import math
 import threading
 from collections import Counter
 from collections.abc import Sequence
@@ -16,6 +15,7 @@ from urllib.parse import urlparse
 
 from pipeline.codebook import ACTOR_IDS, RUNG_IDS
 from pipeline.errors import DataError, StoreError
+from pipeline.presentation import clean_number
 from pipeline.web.check import evidence_items
 from pipeline.web.errors import WebError
 
@@ -31,13 +31,6 @@ class SegmentQuery:
     q: str | None = None
     doc_id: str | None = None
 
-
-def clean_number(value: Any) -> Any:
-    if hasattr(value, "item"):
-        value = value.item()
-    if isinstance(value, float) and (math.isnan(value) or math.isinf(value)):
-        return None
-    return value
 
 
 def _as_list(value: Any) -> list[Any]:

@@ -1,4 +1,5 @@
-"""Jinja2 templates and the filters the pages share (Danish number formats, links), and page helpers."""
+"""Jinja2 templates and the filters the pages share (Danish number formats and words from
+:mod:`pipeline.presentation`, which the HTML report uses too; links), and page helpers."""
 
 from __future__ import annotations
 
@@ -9,9 +10,8 @@ from urllib.parse import quote
 from fastapi import Request
 from fastapi.responses import HTMLResponse
 
-from pipeline.web.corpus import clean_number
+from pipeline.presentation import SECTION_KINDS_DA, estimate_sentence, fmt_num, fmt_pct, fmt_signed_pct, left_out_da, warnings_da
 from pipeline.web.errors import WebError
-from pipeline.web.words import SECTION_KINDS_DA, estimate_sentence, left_out_da, warnings_da
 
 WEB_DIR = Path(__file__).resolve().parent
 PERIODS = ("year", "quarter", "term")
@@ -23,24 +23,15 @@ def municipality_url(name: str) -> str:
 
 
 def _pct(value: Any, digits: int = 0) -> str:
-    value = clean_number(value)
-    if value is None:
-        return "–"
-    return f"{100 * value:.{digits}f} %".replace(".", ",")
+    return fmt_pct(value, digits)
 
 
 def _num(value: Any, digits: int = 2) -> str:
-    value = clean_number(value)
-    if value is None:
-        return "–"
-    return f"{value:.{digits}f}".replace(".", ",")
+    return fmt_num(value, digits)
 
 
 def _signed_pct(value: Any) -> str:
-    value = clean_number(value)
-    if value is None:
-        return "–"
-    return f"{100 * value:+.1f} pp".replace(".", ",")
+    return fmt_signed_pct(value)
 
 
 def make_templates():  # noqa: ANN201 - a Jinja2Templates

@@ -209,3 +209,13 @@ def test_classify_passes_section_kind_through(tiny_model_dir: Path):
 def test_fixture_items_are_distinct():  # guards the gold itself
     for items in (COMMITTEE_ITEMS, AGENDA_ITEMS, COUNCIL_ITEMS):
         assert len({i.number for i in items}) == len(items) and all(i.sections for i in items)
+
+
+def test_a_short_sentence_about_the_body_is_content_not_the_meeting_head():
+    """A one-line item text naming the council is what was done, not who met: it must be classified."""
+    from pipeline.segment import segment_document
+
+    segs = segment_document({"id": "d", "doc_type": "referat",
+                             "text": "Referat\n\nByrådet drøftede borgerinddragelse i den nye lokalplan."})
+    kinds = {s["text"].strip().splitlines()[-1]: s["section_kind"] for s in segs}
+    assert kinds["Byrådet drøftede borgerinddragelse i den nye lokalplan."] == "content"

@@ -1,5 +1,5 @@
-"""Cheap fixtures for the labelling tests: 30 handmade Danish label records, a tiny model
-trained on them once per session, and a small corpus store with three municipalities."""
+"""Cheap fixtures for the labelling tests: 30 handmade Danish label records and a small corpus
+store with three municipalities (the codebook and the tiny model come from tests/conftest.py)."""
 
 from __future__ import annotations
 
@@ -7,8 +7,6 @@ import hashlib
 from pathlib import Path
 
 import pytest
-
-from pipeline.codebook import load_codebook
 
 # (text, rung, actors): six per rung, written for the tests
 GOLD = [
@@ -47,29 +45,9 @@ MUNICIPALITIES = ("Aarhus", "Ærø", "Kolding")
 
 
 @pytest.fixture(scope="session")
-def codebook():
-    return load_codebook()
-
-
-@pytest.fixture(scope="session")
 def gold() -> list[dict]:
     return [{"id": f"g{i:02d}", "text": t, "rung": r, "actors": a, "municipality": MUNICIPALITIES[i % 3], "annotator": "anna"}
             for i, (t, r, a) in enumerate(GOLD)]
-
-
-@pytest.fixture(scope="session")
-def tiny_model(gold):
-    from pipeline.config import ModelConfig
-    from pipeline.train import fit_model
-
-    return fit_model(gold, ModelConfig(use_char=False, calibration="none", min_df=1))
-
-
-@pytest.fixture(scope="session")
-def model_dir(tiny_model, tmp_path_factory) -> Path:
-    from pipeline.models import save_model
-
-    return save_model(tiny_model.backend, tmp_path_factory.mktemp("models") / "tiny", manifest={"name": "tiny"})
 
 
 @pytest.fixture

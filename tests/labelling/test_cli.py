@@ -32,20 +32,20 @@ def _annotate(tasks: list[dict], who: int, rungs: dict[str, str]) -> None:
                                                    "created_at": "2024-04-01T10:00:00Z", "updated_at": f"2024-04-0{who}T10:00:00Z"})
 
 
-def test_workflow_from_corpus_to_retrained_model(tmp_path: Path, store_path: Path, gold: list[dict], model_dir: Path):
+def test_workflow_from_corpus_to_retrained_model(tmp_path: Path, store_path: Path, gold: list[dict], tiny_model_dir: Path):
     from pipeline.store import CorpusStore
 
     db = store_path
     # 1. silver labels from the rules, stored under annotator 'rules'
     _ok(["label", "rules", "--db", db, "--out", tmp_path / "rules.jsonl", "--to-store"])
     # 2. queue 6 segments; the rule labels do not count as labelled
-    out = _ok(["label", "queue", "--db", db, "-n", 6, "--strategy", "diverse", "--model", model_dir, "--out", tmp_path / "queue.jsonl"])
+    out = _ok(["label", "queue", "--db", db, "-n", 6, "--strategy", "diverse", "--model", tiny_model_dir, "--out", tmp_path / "queue.jsonl"])
     queue = read_records(tmp_path / "queue.jsonl")
     assert len(queue) == 6 and {q["municipality"] for q in queue} == {"Aarhus", "Ærø", "Kolding"}
     assert "6 segments queued" in out.output
     # 3. export them to Label Studio with the model's suggestions
     tasks_path = tmp_path / "tasks.json"
-    out = _ok(["label", "export", "--db", db, "--ids", tmp_path / "queue.jsonl", "--model", model_dir,
+    out = _ok(["label", "export", "--db", db, "--ids", tmp_path / "queue.jsonl", "--model", tiny_model_dir,
                "--format", "labelstudio", "--out", tasks_path])
     assert (tmp_path / "tasks.xml").is_file() and "Labeling Interface" in out.output
     tasks = json.loads(tasks_path.read_text(encoding="utf-8"))
@@ -75,8 +75,12 @@ def test_workflow_from_corpus_to_retrained_model(tmp_path: Path, store_path: Pat
     out = _ok(["label", "errors", tmp_path / "all.jsonl", "--folds", 3, "--out", tmp_path / "suspects.csv"])
     assert "labels look wrong" in out.output and (tmp_path / "suspects.csv").is_file()
     # 8. the next queue skips what is now labelled in the store
-    _ok(["label", "queue", "--db", db, "-n", 50, "--model", model_dir, "--out", tmp_path / "queue2.jsonl"])
-    assert not {q["id"] for q in read_records(tmp_path / "queue2.jsonl")} & set(ids)
+    out = _ok(["label", "queue", "--db", db, "-n", 50, "--model", tiny_model_dir, "--out", tmp_path / "queue2.jsonl"])
+    queue2 = read_records(tmp_path / "queue2.jsonl")
+    assert not {q["id"] for q in queue2} & set(ids)
+    # fewer than asked: the command says how many and why
+    assert len(queue2) < 50 and f"only {len(queue2)} of the 50 asked for" in " ".join(out.output.split())
+    assert f"{len(ids)} already labelled" in " ".join(out.output.split())
     # 9. retrain a base model with the imported labels
     from pipeline.config import ModelConfig
     from pipeline.train import train as train_model
@@ -126,3 +130,34 @@ def test_help_texts():
     for cmd in ("export", "import", "queue", "agreement", "errors", "rules"):
         result = runner.invoke(app, ["label", cmd, "--help"])
         assert result.exit_code == 0 and "Example" in result.output
+
+
+def test_import_labelstudio_csv_export_with_user_list(tmp_path: Path):
+    users = tmp_path / "users.json"
+    users.write_text(json.dumps([{"id": 1, "email": "anna@kommune.dk", "username": ""},
+                                 {"id": 7, "email": "carl@kommune.dk", "username": "carl"}]), encoding="utf-8")
+    src = Path(__file__).parent / "data" / "labelstudio_export.csv"
+    out = _ok(["label", "import", src, "--format", "labelstudio", "--users", users, "--out", tmp_path / "l.jsonl"])
+    assert "annotators: anna@kommune.dk, carl@kommune.dk" in " ".join(out.output.split())
+    assert [r["id"] for r in read_records(tmp_path / "l.jsonl")] == ["aa-0", "aa-1", "ko-0"]
+    # without the user list the numeric ids stay, and the command says how to name them
+    out = _ok(["label", "import", src, "--format", "labelstudio", "--out", tmp_path / "ids.jsonl"])
+    assert "annotators: 1, 7" in " ".join(out.output.split()) and "--users" in out.output
+    bad = tmp_path / "bad.csv"
+    bad.write_text(src.read_text(encoding="utf-8").replace('[""citizens"", ""businesses""]}', '[""citizens""'), encoding="utf-8")
+    res = runner.invoke(app, ["label", "import", str(bad), "--format", "labelstudio", "--out", str(tmp_path / "l2.jsonl")])
+    assert res.exit_code == 1 and "bad.csv:5: column 'actors'" in " ".join(res.output.split()) and "Traceback" not in res.output
+
+
+def test_export_from_store_with_queue_ids_keeps_the_queue_suggestions(tmp_path: Path, store_path: Path, tiny_model_dir: Path):
+    queue = tmp_path / "queue.jsonl"
+    _ok(["label", "queue", "--db", store_path, "-n", 4, "--model", tiny_model_dir, "--out", queue])
+    _ok(["label", "export", "--db", store_path, "--ids", queue, "--format", "labelstudio", "--out", tmp_path / "tasks.json"])
+    tasks = json.loads((tmp_path / "tasks.json").read_text(encoding="utf-8"))
+    queued = {q["id"]: q for q in read_records(queue)}
+    assert len(tasks) == 4
+    for task in tasks:
+        q = queued[task["data"]["segment_id"]]
+        result = task["predictions"][0]["result"]
+        assert result[0]["value"]["choices"] == [["none", "co_production_own", "co_production_others", "co_initiation_dialogue",
+                                                  "co_design_governance"][q["pred_rung"]]]

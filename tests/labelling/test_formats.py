@@ -68,9 +68,12 @@ def test_labelstudio_tasks_and_config(three, preds, codebook):
     assert root.find("Text").attrib == {"name": "text", "value": "$text"}
     rung, actors = root.findall("Choices")
     assert rung.attrib["choice"] == "single" and actors.attrib["choice"] == "multiple"
-    assert [c.attrib["value"] for c in rung] == codebook.rung_ids
-    assert [c.attrib["value"] for c in actors] == codebook.actor_ids
-    assert rung[2].attrib["hint"] == "2: frivillige skaber velfærd for andre" and actors[0].attrib["hint"] == "politikere"
+    # annotators see Danish names; the codebook ids are the aliases Label Studio stores in the annotations
+    assert [c.attrib["alias"] for c in rung] == codebook.rung_ids
+    assert [c.attrib["alias"] for c in actors] == codebook.actor_ids
+    assert rung[2].attrib["value"] == "2 · frivillige skaber velfærd for andre" and actors[0].attrib["value"] == "politikere"
+    assert rung[2].attrib["hint"] == " ".join(codebook.rungs[2].definition_da.split())
+    assert len({c.attrib["value"] for c in [*rung, *actors]}) == len(codebook.rung_ids) + len(codebook.actor_ids)
 
 
 def test_labelstudio_round_trip(tmp_path, three, preds, codebook):
@@ -238,3 +241,103 @@ def test_any_text_survives_the_round_trip(tmp_path_factory, codebook, text, fmt)
         out.write_text(json.dumps(tasks), encoding="utf-8")
     (rec,) = import_labels(out, fmt=fmt, codebook=codebook, now=NOW).records
     assert (rec["id"], rec["text"], rec["rung"], rec["actors"]) == ("s1", text, 2, ["citizens"])
+
+
+def test_labelstudio_shown_names_are_read_back_as_ids(tmp_path, three, codebook):
+    """A project whose config has no aliases stores the shown Danish names: they map back to ids."""
+    tasks = to_labelstudio(three[:1], codebook=codebook)
+    tasks[0]["annotations"] = [_ls_annotation("3 · inddragelse i drøftelse af nye løsninger", ["borgere og brugere", "politikere"])]
+    path = tmp_path / "shown.json"
+    path.write_text(json.dumps(tasks, ensure_ascii=False), encoding="utf-8")
+    (rec,) = import_labels(path, fmt="labelstudio", codebook=codebook).records
+    assert (rec["rung"], rec["actors"]) == (3, ["politicians", "citizens"])
+
+
+def test_labelstudio_annotators_by_email(tmp_path, three, codebook):
+    tasks = to_labelstudio(three, codebook=codebook)
+    tasks[0]["annotations"] = [_ls_annotation("none", [], by={"id": 3, "email": "bo@kommune.dk", "first_name": "Bo"})]
+    tasks[1]["annotations"] = [{**_ls_annotation("co_production_own", ["citizens"], by=4), "created_username": " eva@kommune.dk, 4"}]
+    tasks[2]["annotations"] = [_ls_annotation("co_production_own", [], by=5)]
+    path = tmp_path / "export.json"
+    path.write_text(json.dumps(tasks), encoding="utf-8")
+    names = [r["annotator"] for r in import_labels(path, fmt="labelstudio", codebook=codebook).records]
+    assert names == ["bo@kommune.dk", "eva@kommune.dk", "5"]  # no user list: the bare id is all there is
+    # the export's user list (an object with tasks and users) names the numeric ids
+    users = [{"id": 5, "email": "finn@kommune.dk", "username": "finn"}]
+    path.write_text(json.dumps({"tasks": tasks, "users": users}), encoding="utf-8")
+    names = [r["annotator"] for r in import_labels(path, fmt="labelstudio", codebook=codebook).records]
+    assert names == ["bo@kommune.dk", "eva@kommune.dk", "finn@kommune.dk"]
+    # --only-annotator takes the e-mail or the user id
+    only = import_labels(path, fmt="labelstudio", codebook=codebook, only_annotator="3").records
+    assert [r["annotator"] for r in only] == ["bo@kommune.dk"]
+    assert len(import_labels(path, fmt="labelstudio", codebook=codebook, only_annotator="finn@kommune.dk").records) == 1
+
+
+def test_load_users(tmp_path):
+    from pipeline.labelling.formats import load_users
+
+    path = tmp_path / "users.json"
+    path.write_text(json.dumps([{"id": 1, "email": "a@k.dk"}, {"id": 2, "username": "bo"}]), encoding="utf-8")
+    assert load_users(path) == {"1": "a@k.dk", "2": "bo"}
+    path.write_text(json.dumps({"results": [{"id": 9, "user": {"id": 9, "email": "c@k.dk"}}]}), encoding="utf-8")
+    assert load_users(path) == {"9": "c@k.dk"}
+    path.write_text(json.dumps([{"id": 1}]), encoding="utf-8")
+    with pytest.raises(LabelFileError, match="users.json:user 1: a user needs 'id' and 'email'"):
+        load_users(path)
+
+
+#: The shape of Label Studio 1.23.2's CSV export (checked against a running instance): columns sorted by
+#: name, strings quoted, annotator = numeric user id, one choice plain, several as '{"choices": [...]}'.
+LS_CSV = Path(__file__).parent / "data" / "labelstudio_export.csv"
+LS_USERS = {"1": "anna@kommune.dk", "7": "carl@kommune.dk"}
+
+
+@pytest.mark.parametrize("fmt", ["labelstudio", "csv"])
+def test_labelstudio_csv_export(codebook, fmt):
+    result = import_labels(LS_CSV, fmt=fmt, codebook=codebook, users=LS_USERS)
+    assert result.skipped == 1
+    got = [(r["id"], r["rung"], r["actors"], r["annotator"]) for r in result.records]
+    assert got == [("aa-0", 3, ["citizens"], "anna@kommune.dk"),  # segment ids, not Label Studio's task ids
+                   ("aa-1", 2, ["professionals", "civil_society"], "anna@kommune.dk"),
+                   ("ko-0", 4, ["citizens", "businesses"], "carl@kommune.dk")]
+    second = result.records[1]
+    assert second["text"].endswith('og "Ung i Aarhus" hjælper.\nDet fortsætter i 2025.')
+    assert (second["note"], second["timestamp"], second["municipality"]) == ("lærere = fagprofessionelle", "2024-04-02T09:15:31.870012Z", "Aarhus")
+
+
+def test_labelstudio_csv_with_shown_names_and_a_bad_cell(tmp_path, codebook):
+    rows = _read_csv(LS_CSV)
+    rows[0]["rung"] = "3 · inddragelse i drøftelse af nye løsninger"
+    rows[0]["actors"] = json.dumps({"choices": ["borgere og brugere"]}, ensure_ascii=False)
+    path = tmp_path / "project-1-at-2024-04-03.csv"
+    _write_csv(path, rows)
+    first = import_labels(path, fmt="labelstudio", codebook=codebook).records[0]
+    assert (first["rung"], first["actors"]) == (3, ["citizens"])
+
+    rows[2]["actors"] = '{"choices": ["citizens", }'
+    _write_csv(path, rows)
+    # record 3 starts on line 5: the second record's text spans two lines
+    with pytest.raises(LabelFileError, match=r"project-1-at-2024-04-03.csv:5: column 'actors' holds .* neither a plain label nor valid JSON"):
+        import_labels(path, fmt="labelstudio", codebook=codebook)
+    rows[2]["actors"] = "citizens"
+    rows[2]["rung"] = "co-design"
+    _write_csv(path, rows)
+    with pytest.raises(LabelFileError, match=r"project-1-at-2024-04-03.csv:5:"):
+        import_labels(path, fmt="labelstudio", codebook=codebook)
+
+
+def test_labelstudio_csv_without_the_columns(tmp_path, codebook):
+    path = tmp_path / "other.csv"
+    path.write_text("id,text,sentiment\n1,Hej,positive\n", encoding="utf-8")
+    with pytest.raises(LabelFileError, match=r"other.csv:1: not a Label Studio CSV export .* found \['id', 'sentiment', 'text'\]"):
+        import_labels(path, fmt="labelstudio", codebook=codebook)
+
+
+def test_labelstudio_csv_with_an_unterminated_quote(tmp_path, codebook):
+    lines = LS_CSV.read_text(encoding="utf-8").splitlines(keepends=True)
+    assert lines[4].startswith('"{""choices"": [""citizens"", ""businesses""]}",13,')  # record 3 is line 5
+    lines[4] = lines[4].rstrip("\r\n").removesuffix('"') + "\n"  # its last field's quote is never closed
+    path = tmp_path / "export.csv"
+    path.write_text("".join(lines), encoding="utf-8")
+    with pytest.raises(LabelFileError, match=r"export\.csv:5: cannot parse the CSV from this line on"):
+        import_labels(path, fmt="labelstudio", codebook=codebook)

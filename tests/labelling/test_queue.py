@@ -85,3 +85,23 @@ def test_queue_is_deterministic_and_checks_strategy(segments, tiny_model):
     assert [q["id"] for q in a] == [q["id"] for q in b]
     with pytest.raises(UnknownNameError, match="uncertainty, margin, diverse"):
         build_queue([segments], tiny_model, n=5, strategy="random")
+
+
+def test_queue_counts_what_it_leaves_out(segments):
+    noise = [{"id": "toc-1", "text": "Indholdsfortegnelse 1. Godkendelse af dagsorden", "municipality": "Aarhus", "section_kind": "toc"},
+             {"id": "blank", "text": "  ", "municipality": "Ærø"}]
+    counts: dict[str, int] = {}
+    queue = build_queue([segments, noise], FakeModel({}), n=200, exclude={"aa-0", "ko-0"}, counts=counts)
+    assert counts == {"segments": len(segments) + 2, "labelled": 2, "noise": 1, "empty": 1}
+    assert len(queue) == len(segments) - 2 and "toc-1" not in {q["id"] for q in queue}
+
+
+def test_queue_result_says_why_it_is_short():
+    from pipeline.labelling.queue import QueueResult
+
+    full = QueueResult([{"id": "a"}] * 3, 3, {"segments": 9, "labelled": 6})
+    assert full.shortfall is None
+    short = QueueResult([{"id": "a"}] * 13, 200, {"segments": 40, "labelled": 20, "noise": 7, "empty": 0})
+    assert short.shortfall.startswith("only 13 of the 200 asked for: the input has 40 segments, of which 20 already labelled, "
+                                      "7 noise sections (not classified);")
+    assert "without text" not in short.shortfall

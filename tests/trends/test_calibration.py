@@ -124,6 +124,7 @@ def test_cli_trends_with_calibration(tmp_path):
     assert about["calibration"]["n_matched"] == 50 and about["estimator"] == "ppi"
 
 
+@pytest.mark.slow  # ~9 s of bootstrap rounds
 def test_simulation_coverage_small():
     """A fast version of the coverage check below (fewer repetitions, so a looser bound)."""
     r = simulate(reps=40, n_labels=200, bootstrap=100, seed=1)
@@ -143,9 +144,11 @@ def test_report_shows_the_calibration_used(tmp_path):
     from pipeline.report import build_report
 
     recs, labels = _population([0.5, 0.2, 0.1, 0.1, 0.1])
-    out = build_report(recs, out=tmp_path / "r.html", by="", bootstrap=20, calibration=dict(list(labels.items())[:40]))
+    out = build_report(recs, out=tmp_path / "r.html", by="", bootstrap=20, calibration=dict(list(labels.items())[:40]), lang="en")
     html = out.read_text(encoding="utf-8")
     assert "calibration sample of this corpus (40 labelled segments)" in html and "40 of 40 labels matched" in html
+    danish = build_report(recs, out=tmp_path / "da.html", by="", bootstrap=0, calibration=dict(list(labels.items())[:40]))
+    assert "en stikprøve på 40 afsnit" in danish.read_text(encoding="utf-8")
 
 
 def test_cli_report_with_a_weighted_sample(tmp_path):
@@ -157,7 +160,8 @@ def test_cli_report_with_a_weighted_sample(tmp_path):
     (tmp_path / "sample.jsonl").write_text("".join(json.dumps({"id": i, "sample_weight": 5.0}) + "\n" for i, _ in chosen),
                                            encoding="utf-8")
     res = CliRunner().invoke(app, ["report", str(pred), "--calibration", str(tmp_path / "labels.jsonl"), "--sample",
-                                   str(tmp_path / "sample.jsonl"), "--by", "", "--bootstrap", "20", "--out", str(tmp_path / "r.html")])
+                                   str(tmp_path / "sample.jsonl"), "--by", "", "--bootstrap", "20", "--out", str(tmp_path / "r.html"),
+                                   "--lang", "en"])
     assert res.exit_code == 0, res.output
     assert "40 of 40 labels matched" in (tmp_path / "r.html").read_text(encoding="utf-8")
     (tmp_path / "sample.jsonl").write_text('{"id": "x"}\n', encoding="utf-8")

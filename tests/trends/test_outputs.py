@@ -78,12 +78,12 @@ def test_report_is_self_contained_and_escaped(records, model_dir, tmp_path):
     assert "&lt;script&gt;" in html and "Byrådet &lt;marts&gt;" in html
     assert "Trained on <b>few</b> Ærø documents." in text
     assert "macro_f1" in text and "0.6123" in text
-    # the estimator and why
-    assert "Why:" in text and table_estimator(html) in ("cc", "pcc", "acc", "pacc")
+    # the estimator and why, in the method section
+    assert "Begrundelse:" in text and table_estimator(html) in ("cc", "pcc", "acc", "pacc")
 
 
 def table_estimator(html: str) -> str:
-    return html.split("Used: <b>", 1)[1].split("</b>", 1)[0]
+    return html.split("Estimator: <b>", 1)[1].split("</b>", 1)[0]
 
 
 def test_safe_link():

@@ -58,4 +58,4 @@ def test_report_takes_a_computed_result(records, tmp_path, monkeypatch):
     monkeypatch.setattr(trends_pkg, "compute_trends", lambda *a, **k: pytest.fail("the report recomputed the trends"))
     out = build_report(records, out=tmp_path / "r.html", trends=result)
     html = out.read_text(encoding="utf-8")
-    assert "uncorrected" in html and "Left out" in html
+    assert "uncorrected" in html and f"Estimator: <b>{result.estimator}</b>" in html

@@ -70,7 +70,7 @@ def test_trend_warnings_become_danish_notes(model_dir, tmp_path):
     ("something new the web app does not know", "Beregningen har en bemærkning"),
 ])
 def test_warnings_da(warning, danish):
-    from pipeline.web.words import warnings_da
+    from pipeline.presentation import warnings_da
 
     out = warnings_da([warning])
     assert len(out) == 1 and danish in out[0]
@@ -80,13 +80,13 @@ def test_warnings_da(warning, danish):
                                      "3 segments not in Danish were left out",
                                      "3 of 40 records have no a year or date and were left out"])
 def test_left_out_warnings_are_said_once_by_left_out_da(warning):
-    from pipeline.web.words import warnings_da
+    from pipeline.presentation import warnings_da
 
     assert warnings_da([warning]) == []
 
 
 def test_left_out_da():
-    from pipeline.web.words import left_out_da
+    from pipeline.presentation import left_out_da
 
     assert left_out_da({"noise": 0, "non_danish": 0}) is None and left_out_da(None) is None
     assert left_out_da({"noise": 12, "non_danish": 0, "no_date": 3}) == (
@@ -95,7 +95,7 @@ def test_left_out_da():
 
 
 def test_estimate_sentence_says_whether_the_model_error_is_covered():
-    from pipeline.web.words import estimate_sentence
+    from pipeline.presentation import estimate_sentence
 
     for uncorrected in ("cc", "pcc"):
         assert "ikke rettet for modellens fejl" in estimate_sentence({"estimator": uncorrected})
