@@ -110,7 +110,9 @@ def _walker() -> Any:
     from scipy.sparse import csr_matrix
 
     identifier = _identifier()
-    nextmove = np.asarray(identifier.tk_nextmove, dtype=np.int64)
+    moves = identifier.tk_nextmove  # 10M states x bytes: read in place (no copy) when it is a plain array
+    nextmove = np.frombuffer(moves, dtype=f"u{moves.itemsize}") if hasattr(moves, "typecode") and moves.typecode in "BHILQ" \
+        else np.asarray(moves)
     rowbase = np.asarray(identifier._rowbase, dtype=np.int64)
     output = np.asarray(identifier.tk_output, dtype=np.int64)
     table = np.ascontiguousarray(identifier.nb_ptc, dtype=np.float32)
