@@ -107,7 +107,7 @@ def detect_table_encoding(path: str | Path) -> str:
     """
     import codecs
 
-    from pipeline.ingest.encoding import detect_encoding
+    from pipeline.encoding import detect_encoding
 
     with Path(path).open("rb") as fh:
         head = fh.read(1 << 16)

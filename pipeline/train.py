@@ -115,7 +115,8 @@ def heldout_records(model: Model, dev: list[dict[str, Any]]) -> str:
 def train(train_records: list[dict[str, Any]], *, out: Path, config: ModelConfig, dev: list[dict[str, Any]] | None = None,
           test: list[dict[str, Any]] | None = None, do_search: bool = False, cv: bool = False,
           data_files: dict[str, str] | None = None, name: str | None = None, progress: ProgressFn | None = None,
-          real: dict[str, list[dict[str, Any]]] | None = None, real_sources: dict[str, str] | None = None) -> dict[str, Any]:
+          real: dict[str, list[dict[str, Any]]] | None = None, real_sources: dict[str, str] | None = None,
+          card_notes: str | None = None) -> dict[str, Any]:
     """Train, evaluate, and write a complete model folder; return its manifest.
 
     ``real``: labelled sets of real text kept outside the repository (name -> records),
@@ -158,6 +159,8 @@ def train(train_records: list[dict[str, Any]], *, out: Path, config: ModelConfig
         "train_seconds": round(train_seconds, 2),
         "config": config.model_dump(mode="json"),
     }
+    if card_notes:
+        manifest["card_notes"] = card_notes
     extra["metrics.json"] = json.dumps(metrics, indent=2)
     extra["MODEL_CARD.md"] = model_card(manifest, model, codebook)
     manifest["_extra_files"] = extra
@@ -302,4 +305,6 @@ def model_card(manifest: dict[str, Any], model: Model, codebook: Codebook) -> st
               "labelling of real text agreed on actors at micro-F1 0.88).",
               "- The model sees one segment at a time: context from other agenda items is not used.",
               "- Rungs 3 and 4 (consultation vs. shared design and decision) are a hard pair; read the evidence.", ""]
+    if manifest.get("card_notes"):
+        lines += ["## Notes", "", manifest["card_notes"].strip(), ""]
     return "\n".join(lines)

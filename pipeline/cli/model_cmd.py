@@ -41,6 +41,7 @@ def train_cmd(
     set_: list[str] = typer.Option(None, "--set", help="Override a config value, e.g. --set model.C=2.0 (repeatable)."),
     real: list[str] = typer.Option(None, "--real", help="NAME=PATH of a labelled real-text set kept outside the repository; "
                                    "scored with intervals and put first in the model card (repeatable; never trained on)."),
+    card_notes: Path = typer.Option(None, "--card-notes", help="Markdown file appended to MODEL_CARD.md (e.g. the designs tried)."),
 ) -> None:
     """Train a classifier and write a model folder with its model card.
 
@@ -68,7 +69,8 @@ def train_cmd(
         task = progress.add_task("training", total=100)
         manifest = train(records, out=out, config=cfg.model, dev=dev_records, test=test_records, do_search=search, cv=cv,
                          data_files={k: str(v) for k, v in (("train", data), ("dev", dev), ("test", test)) if v},
-                         progress=_progress_fn(progress, task), real=real_sets, real_sources=real_sources)
+                         progress=_progress_fn(progress, task), real=real_sets, real_sources=real_sources,
+                         card_notes=card_notes.read_text(encoding="utf-8") if card_notes else None)
     _ui.good(f"trained on {manifest['n_train']} segments in {manifest['train_seconds']} s; wrote {out}")
     rows = [[split, s["rung_accuracy"], s["rung_macro_f1"], s["rung_mae"], s["actors_micro_f1"]]
             for split, s in manifest["metrics"].items() if isinstance(s, dict) and "rung_macro_f1" in s]

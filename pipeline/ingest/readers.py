@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from pipeline.errors import CorruptFileError, EmptyDocumentError, EncryptedFileError, InputFileError, NeedsOCRError, UnsupportedFileType
-from pipeline.ingest.encoding import decode_bytes, repair_text
+from pipeline.encoding import decode_bytes, repair_text
 from pipeline.records import DOCUMENT_META
 
 RawDoc = dict[str, Any]

@@ -98,7 +98,7 @@ def _decode_text(data: bytes) -> str:
     try:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError:
-        from pipeline.ingest.encoding import decode_bytes
+        from pipeline.encoding import decode_bytes
 
         text = decode_bytes(data)[0]
     sample = text[:20000]

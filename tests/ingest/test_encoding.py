@@ -9,7 +9,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from pipeline.ingest import read_document
-from pipeline.ingest.encoding import decode_bytes, detect_encoding, repair_text
+from pipeline.encoding import decode_bytes, detect_encoding, repair_text
 
 from .conftest import DANISH_TEXT
 

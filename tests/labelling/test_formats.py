@@ -13,14 +13,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from pipeline.errors import LabelFileError
-from pipeline.labelling.formats import (
-    export_segments,
-    import_labels,
-    labelstudio_config,
-    pre_annotations,
-    to_doccano,
-    to_labelstudio,
-)
+from pipeline.labelling.exports import labelstudio_config, to_doccano, to_labelstudio
+from pipeline.labelling.formats import export_segments, import_labels, pre_annotations
 
 NOW = "2024-05-01T12:00:00+00:00"
 
@@ -274,7 +268,7 @@ def test_labelstudio_annotators_by_email(tmp_path, three, codebook):
 
 
 def test_load_users(tmp_path):
-    from pipeline.labelling.formats import load_users
+    from pipeline.labelling.parsers import load_users
 
     path = tmp_path / "users.json"
     path.write_text(json.dumps([{"id": 1, "email": "a@k.dk"}, {"id": 2, "username": "bo"}]), encoding="utf-8")
