@@ -25,7 +25,7 @@ from pathlib import Path
 from typing import Any, Literal
 
 from pipeline.errors import DataError, InputFileError, OutputFileError
-from pipeline.lang import detect_language
+from pipeline.lang import detect_languages
 from pipeline.records import PASSTHROUGH, DocumentRecord, PredictionRecord, SegmentRecord
 from pipeline.segment import NOISE_SECTION_KINDS  # contract 1: one definition of the noise kinds
 
@@ -67,6 +67,7 @@ def classify_batch(model, records: list[SegmentRecord], *, evidence_k: int = 3, 
         from pipeline.rules import has_vocabulary
 
         flags = iter(has_vocabulary([r["text"] for r in content], model.codebook))
+    langs = iter(detect_languages([r["text"] for r in records]))
     out = []
     for r in records:
         if is_noise(r):
@@ -77,7 +78,7 @@ def classify_batch(model, records: list[SegmentRecord], *, evidence_k: int = 3, 
             row = next(predicted)
             if vocab:
                 row["vocab"] = next(flags)
-        row["lang"] = detect_language(r["text"])
+        row["lang"] = next(langs)
         out.append(row)
     return out
 
@@ -303,10 +304,36 @@ def checked_batches(source: Source, batch_size: int, on_reject: Callable[[dict[s
 _WORKER_MODEL: dict[str, Any] = {}
 
 
-def _worker_init(model_dir: str) -> None:
+def _worker_init(model_dir: str | None) -> None:
+    """Load the model in a fresh worker; a forked worker (``model_dir`` None) has it already."""
     from pipeline.models import load_model
 
-    _WORKER_MODEL["model"] = load_model(model_dir)
+    if model_dir is not None:
+        _WORKER_MODEL["model"] = load_model(model_dir)
+
+
+#: Backends whose loaded model may be forked (numpy/scipy/scikit-learn state; no torch threads).
+FORK_SAFE_BACKENDS = frozenset({"ladder", "tfidf"})
+WARM_UP = {"id": "warm-up", "text": ("Kommunen og borgerne samarbejder om en ny legeplads, som frivillige fra foreningen "
+                                     "bygger sammen med forvaltningen. Byrådet vedtog budgettet.")}
+
+
+def _load_for_fork(model_dir: str) -> None:
+    """Load and warm the model in this process before forking workers from it.
+
+    The workers then share the model's memory with this process copy-on-write (loaded
+    once, not once per worker), and start at once; ``gc.freeze`` keeps the cyclic
+    garbage collector from writing to (and so copying) the shared objects' pages.
+    """
+    import gc
+
+    from pipeline.models import load_model
+
+    model = load_model(model_dir)
+    classify_batch(model, [dict(WARM_UP)])  # builds the lazy parts (lexicon, vocabulary, language model)
+    _WORKER_MODEL["model"] = model
+    gc.collect()
+    gc.freeze()
 
 
 def _worker_classify(records: list[SegmentRecord], evidence_k: int, vocab: bool, keep_text: bool) -> list[PredictionRecord]:
@@ -364,15 +391,17 @@ def _parts_dir(out: Path) -> Path:
 
 
 def _write_part(parts: Path, index: int, records: list[PredictionRecord]) -> None:
-    from pipeline.io import atomic_write_text
+    from pipeline.io import atomic_write_text, dumps_lines
 
-    atomic_write_text(parts / f"part-{index:07d}.jsonl", "".join(json.dumps(r, ensure_ascii=False) + "\n" for r in records))
+    atomic_write_text(parts / f"part-{index:07d}.jsonl", dumps_lines(records))
 
 
 def _iter_parts(parts: Path, n: int) -> Iterator[list[PredictionRecord]]:
+    from pipeline.io import loads_line
+
     for i in range(n):
         with (parts / f"part-{i:07d}.jsonl").open(encoding="utf-8") as fh:
-            yield [json.loads(line) for line in fh if line.strip()]
+            yield [loads_line(line) for line in fh if line.strip()]
 
 
 def check_options(*, batch_size: int, workers: int, evidence_k: int, min_rung_proba: float = 0.5) -> None:
@@ -490,7 +519,10 @@ def classify(input_path: str | Path | None, out: str | Path, *, model_dir: str |
         if engine == "dask":
             _run_dask(todo(), finished, model_dir, args, workers=workers, scheduler=scheduler)
         elif workers > 1:
-            _run_pool(todo(), finished, str(model_dir), args, workers=workers)
+            import sys
+
+            share = sys.platform.startswith("linux") and db is None and manifest.get("backend") in FORK_SAFE_BACKENDS
+            _run_pool(todo(), finished, str(model_dir), args, workers=workers, share_model=share)
         else:
             for i, batch in todo():
                 finished(i, classify_batch(model, batch, evidence_k=evidence_k, vocab=vocab, keep_text=keep_text))
@@ -532,13 +564,32 @@ def classify(input_path: str | Path | None, out: str | Path, *, model_dir: str |
                           run_id=run_id, n_stored=n_stored, **facts)
 
 
-def _run_pool(todo, finished, model_dir: str, args: tuple, *, workers: int) -> None:  # noqa: ANN001
-    """The shared process pool (pipeline.parallel) with a window of 2 x workers batches in flight."""
+def _run_pool(todo, finished, model_dir: str, args: tuple, *, workers: int, share_model: bool = False) -> None:  # noqa: ANN001
+    """The shared process pool (pipeline.parallel) with a window of 2 x workers batches in flight.
+
+    ``share_model``: load the model here once and fork the workers from this process, so
+    they share its memory copy-on-write and start at once (only for a fork-safe backend,
+    on Linux, and with no open store connection in this process); otherwise each worker
+    loads the model.
+    """
     from pipeline.parallel import bounded_map
 
-    calls = ((i, (batch, *args)) for i, batch in todo)
-    for i, future in bounded_map(_worker_classify, calls, workers=workers, initializer=_worker_init, initargs=(model_dir,)):
-        finished(i, future.result())
+    if not share_model:
+        calls = ((i, (batch, *args)) for i, batch in todo)
+        for i, future in bounded_map(_worker_classify, calls, workers=workers, initializer=_worker_init, initargs=(model_dir,)):
+            finished(i, future.result())
+        return
+    import gc
+
+    _load_for_fork(model_dir)
+    try:
+        calls = ((i, (batch, *args)) for i, batch in todo)
+        for i, future in bounded_map(_worker_classify, calls, workers=workers, initializer=_worker_init, initargs=(None,),
+                                     method="fork"):
+            finished(i, future.result())
+    finally:
+        _WORKER_MODEL.pop("model", None)
+        gc.unfreeze()
 
 
 def _run_dask(todo, finished, model_dir: Path, args: tuple, *, workers: int, scheduler: str | None) -> None:  # noqa: ANN001

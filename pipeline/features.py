@@ -13,6 +13,7 @@ features a model sees at run time are the ones it was trained on.
 from __future__ import annotations
 
 import re
+from bisect import bisect_right
 from dataclasses import dataclass
 
 from pipeline.codebook import Codebook, Cue
@@ -27,6 +28,10 @@ ABBREVIATIONS = frozenset(
 )
 MIN_PART = 3
 LINKERS = ("", "s", "e")
+#: Distinct words each per-word cache holds before it starts afresh (pure memoisation, so
+#: only speed depends on it): bounds a worker's memory on a long-tailed corpus, where
+#: novel compounds would otherwise fill the caches with words seen once.
+WORD_CACHE_LIMIT = 200_000
 
 
 @dataclass(frozen=True, slots=True)
@@ -60,6 +65,15 @@ class Lexicon:
     def lemma(self, word: str) -> str:
         return self._lemma(word)
 
+    def trim(self) -> None:
+        """Start the per-word caches afresh when one has grown past WORD_CACHE_LIMIT."""
+        from pipeline.nlp import LemmaCache
+
+        if len(self._lemma._cache) > WORD_CACHE_LIMIT:
+            self._lemma = LemmaCache()  # a new one, seeded again with the function words
+        if len(self._parts) > WORD_CACHE_LIMIT:
+            self._parts.clear()
+
     def known(self, word: str) -> bool:
         return word in self._lemmas or self._form_known(word)
 
@@ -82,8 +96,7 @@ class Lexicon:
                         if sub and all(len(q) >= 4 for q in sub):
                             inner += [self._unlink(sub[0]), self.lemma(sub[1])]
                     found = tuple(dict.fromkeys([*split[:-1], self.lemma(split[-1]), *inner]))
-            if len(self._parts) < 1_000_000:
-                self._parts[word] = found
+            self._parts[word] = found
         return found
 
     def _unlink(self, part: str) -> str:
@@ -144,7 +157,35 @@ def _strip(text: str, a: int, b: int) -> tuple[int, int]:
     return a, b
 
 
-def analyse(text: str, lexicon: Lexicon) -> TextAnalysis:
+def analyse(text: str, lexicon: Lexicon, *, reference: bool = False) -> TextAnalysis:
+    """Words, offsets, lemmas and sentences of ``text``.
+
+    The fast path lower-cases the text once and lets the regular expression find the
+    words in it (the word pattern does not depend on case), reads lemmas straight from
+    the lemma cache and places words in sentences by bisection; ``reference=True`` is
+    the plain per-match loop it must equal (tests compare them). Texts whose length
+    changes when lower-cased (a few non-Danish letters) take the reference path.
+    """
+    lexicon.trim()
+    low = text.lower()
+    if reference or len(low) != len(text):
+        return _analyse_reference(text, lexicon)
+    sentences = sentence_spans(text) or [(0, len(text))]
+    words = WORD.findall(low)
+    spans = [m.span() for m in WORD.finditer(low)]
+    cache = lexicon._lemma._cache
+    lemma = lexicon.lemma
+    lemmas = [cache.get(w) or lemma(w) for w in words]
+    if len(sentences) == 1:
+        token_sent = [0] * len(words)
+    else:
+        ends = [e for _, e in sentences]
+        last = len(sentences) - 1
+        token_sent = [min(bisect_right(ends, a), last) for a, _ in spans]
+    return TextAnalysis(words, spans, lemmas, token_sent, sentences)
+
+
+def _analyse_reference(text: str, lexicon: Lexicon) -> TextAnalysis:
     sentences = sentence_spans(text) or [(0, len(text))]
     words, spans, lemmas, token_sent = [], [], [], []
     sent, sent_end = 0, sentences[0][1]
@@ -240,8 +281,7 @@ class CueMatcher:
             h = hits.get(w)
             if h is None:
                 h = self._first_hits(w, lemmas[pos])
-                if len(hits) < 1_000_000:
-                    hits[w] = h
+                hits[w] = h
             single, multi_first = h
             if single:
                 out.extend((i, pos) for i in single)
@@ -263,6 +303,8 @@ class CueMatcher:
         """Per sentence: cue feature names (rung cues with negation/demotion, actor cues
         with participation), as the codebook's decision rules read them."""
         per: list[list[str]] = [[] for _ in a.sentences]
+        if len(self._word_hits) > WORD_CACHE_LIMIT:
+            self._word_hits.clear()
         found = self.matches(a.words, a.lemmas)
         if not found:
             return per

@@ -8,6 +8,7 @@ bounded by batch size, not file size.
 from __future__ import annotations
 
 import contextlib
+import functools
 import json
 import os
 import tempfile
@@ -129,6 +130,36 @@ def detect_table_encoding(path: str | Path) -> str:
     return "utf-8"
 
 
+def loads_line(line: str | bytes) -> Any:
+    """One JSON value from a line: orjson when it can, else the standard library (same
+    values, and the standard library's errors and leniency: NaN, huge integers, lone
+    surrogates)."""
+    try:
+        return _orjson().loads(line)
+    except ValueError:
+        return json.loads(line)
+
+
+def dumps_lines(records: Iterable[dict[str, Any]]) -> str:
+    """JSONL text of ``records`` (orjson: compact, UTF-8; the standard library for what orjson
+    refuses, such as integers beyond 64 bits or non-string keys). orjson writes NaN as null."""
+    orjson = _orjson()
+    out = []
+    for r in records:
+        try:
+            out.append(orjson.dumps(r, option=orjson.OPT_APPEND_NEWLINE))
+        except TypeError:
+            out.append(json.dumps(r, ensure_ascii=False).encode("utf-8", "surrogatepass") + b"\n")
+    return b"".join(out).decode("utf-8", "surrogatepass")
+
+
+@functools.lru_cache(maxsize=1)
+def _orjson() -> Any:
+    import orjson
+
+    return orjson
+
+
 def iter_numbered(path: str | Path, *, on_bad: Callable[[int, str], None] | None = None
                   ) -> Iterator[tuple[int, dict[str, Any]]]:
     """Stream ``(number, record)`` of a JSONL/CSV/Parquet file, decoded as ingest decodes text.
@@ -154,7 +185,7 @@ def iter_numbered(path: str | Path, *, on_bad: Callable[[int, str], None] | None
                 if not line.strip():
                     continue
                 try:
-                    record = json.loads(line)
+                    record = loads_line(line)
                 except (json.JSONDecodeError, RecursionError) as e:
                     bad(n, f"not valid JSON ({getattr(e, 'msg', 'nested too deeply')})")
                     continue
@@ -276,7 +307,7 @@ class RecordWriter:
         if not records:
             return
         self.count += len(records)
-        lines = "".join(json.dumps(r, ensure_ascii=False) + "\n" for r in records)
+        lines = dumps_lines(records)
         if self.format == "jsonl":
             self._fh.write(lines)
             return
@@ -291,7 +322,7 @@ class RecordWriter:
         chunk: list[dict[str, Any]] = []
         columns = list(self._columns)
         for line in self._spool:
-            record = json.loads(line)
+            record = loads_line(line)
             chunk.append({k: record.get(k) for k in columns})
             if len(chunk) >= self._CHUNK:
                 yield chunk

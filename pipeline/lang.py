@@ -60,7 +60,87 @@ def detect_language(text: str | None) -> str:
 
 
 def detect_languages(texts: list[str | None]) -> list[str]:
-    return [detect_language(t) for t in texts]
+    """``detect_language`` of every text, the same answers, several times faster on a batch.
+
+    py3langid walks a byte automaton in a Python loop and scores one text at a time; here
+    the walk runs for the whole batch at once (one numpy step per byte position) and the
+    naive Bayes scores are one sparse product for the batch. The arithmetic is py3langid's
+    (same features, counts, temperature and normalisation); only the order of float32
+    additions can differ, so a verdict could change only on an exact tie (tests compare
+    both on the labelled data, generated segments and the language samples).
+    """
+    import math
+
+    import numpy as np
+
+    out = [UNDETERMINED] * len(texts)
+    todo = [(i, t[:_SAMPLE_CHARS]) for i, t in enumerate(texts) if t]
+    todo = [(i, s) for i, s in todo if _enough_letters(s)]
+    if not todo:
+        return out
+    identifier = _identifier()
+    encoded = [identifier._encode(s) for _, s in todo]
+    raw = _walker()(encoded)
+    temperature = np.array([1.0 / math.sqrt(len(b) or 1) for b in encoded], dtype=np.float32)
+    scores = raw * temperature[:, None]
+    np.exp(scores - scores.max(axis=1, keepdims=True), out=scores)
+    scores /= scores.sum(axis=1, keepdims=True)
+    for a, b in identifier._alias_pairs:
+        scores[:, a] += scores[:, b]
+        scores[:, b] = 0.0
+    best = scores.argmax(axis=1)
+    for (i, sample), k, row in zip(todo, best.tolist(), scores, strict=True):
+        top = identifier.nb_classes[k]
+        if top in _NEIGHBOURS:  # rare: the single-text path decides, prior included
+            out[i] = detect_language(sample)
+        else:
+            out[i] = str(top)
+    return out
+
+
+def _enough_letters(sample: str) -> bool:
+    """``_letters(sample) >= MIN_LETTERS``, without the per-character loop when plain letters already suffice."""
+    return sum(map(str.isalpha, sample)) >= MIN_LETTERS or _letters(sample) >= MIN_LETTERS
+
+
+@functools.lru_cache(maxsize=1)
+def _walker() -> Any:
+    """Batch version of py3langid's DFA walk and naive Bayes raw scores: encoded texts -> (n, classes) float32."""
+    import numpy as np
+    from scipy.sparse import csr_matrix
+
+    identifier = _identifier()
+    moves = identifier.tk_nextmove  # 10M states x bytes: read in place (no copy) when it is a plain array
+    nextmove = np.frombuffer(moves, dtype=f"u{moves.itemsize}") if hasattr(moves, "typecode") and moves.typecode in "BHILQ" \
+        else np.asarray(moves)
+    rowbase = np.asarray(identifier._rowbase, dtype=np.int64)
+    output = np.asarray(identifier.tk_output, dtype=np.int64)
+    table = np.ascontiguousarray(identifier.nb_ptc, dtype=np.float32)
+    prior = np.asarray(identifier.nb_pc, dtype=np.float32)
+
+    def walk(encoded: list[bytes]) -> np.ndarray:
+        n = len(encoded)
+        lengths = np.fromiter((len(b) for b in encoded), dtype=np.int64, count=n)
+        width = int(lengths.max())
+        cols = np.zeros((width, n), dtype=np.int64)  # byte at each position, column per text (0 = past the end)
+        for j, b in enumerate(encoded):
+            cols[:len(b), j] = np.frombuffer(b, dtype=np.uint8)
+        feats = np.empty((width, n), dtype=np.int64)
+        state = np.zeros(n, dtype=np.int64)
+        for pos in range(width):
+            state = nextmove[rowbase[state] + cols[pos]]
+            feats[pos] = output[state]
+        valid = (feats >= 0) & (np.arange(width)[:, None] < lengths[None, :])
+        pos_idx, text_idx = np.nonzero(valid)
+        counts = csr_matrix((np.ones(len(text_idx), dtype=np.float32), (text_idx, feats[pos_idx, text_idx])),
+                            shape=(n, table.shape[0]))
+        counts.sum_duplicates()
+        counts.data = np.log1p(counts.data)
+        raw = np.asarray(counts @ table, dtype=np.float32) + prior
+        raw[np.diff(counts.indptr) == 0] = 0.0  # no features: py3langid scores 0.0 (uniform, abstain)
+        return raw
+
+    return walk
 
 
 def is_danish(lang: str | None) -> bool:

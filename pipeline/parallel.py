@@ -4,7 +4,8 @@
 hands back each finished job's future as it completes, with the key it was submitted under,
 so the caller decides what a failed job means (ingest fails that file only, classify stops).
 Workers are started by forkserver (spawn where there is none): never fork a process that
-holds an open DuckDB connection and its threads, or a loaded model. Workers exit on their
+holds an open DuckDB connection and its threads, or a model whose libraries keep threads
+(torch); classify forks only a loaded scikit-learn/numpy model, when it has no store open. Workers exit on their
 own when the process that started the pool dies (even by SIGKILL): a killed run leaves no
 orphans behind.
 """
@@ -73,14 +74,17 @@ def _start_worker(parent_pid: int, initializer: Callable[..., None] | None, init
 
 
 def bounded_map(fn: Callable[..., Any], jobs: Iterable[tuple[K, tuple]], *, workers: int, window: int | None = None,
-                initializer: Callable[..., None] | None = None, initargs: tuple = ()) -> Iterator[tuple[K, Future]]:
+                initializer: Callable[..., None] | None = None, initargs: tuple = (), method: str | None = None
+                ) -> Iterator[tuple[K, Future]]:
     """``fn(*args)`` for each ``(key, args)`` of ``jobs`` in ``workers`` processes; yields ``(key, future)``
     in the order jobs finish. At most ``window`` (default ``2 * workers``) jobs are in flight; when the
-    caller stops early or raises, jobs not started are cancelled and the workers shut down."""
+    caller stops early or raises, jobs not started are cancelled and the workers shut down.
+    ``method`` overrides the start method: "fork" only where the caller knows it is safe
+    (classify forks from a process that holds a fork-safe model and no store connection)."""
     import multiprocessing
     from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
 
-    method = "forkserver" if "forkserver" in multiprocessing.get_all_start_methods() else "spawn"
+    method = method or ("forkserver" if "forkserver" in multiprocessing.get_all_start_methods() else "spawn")
     window = max(window or 2 * workers, 1)
     pool = ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context(method),
                                initializer=_start_worker, initargs=(os.getpid(), initializer, initargs))

@@ -190,8 +190,9 @@ def test_workers_exit_when_the_parent_is_killed(tmp_path, tiny_model_dir):
         parent = psutil.Process(proc.pid)
         deadline = time.monotonic() + 60
         workers: list = []
-        while time.monotonic() < deadline and len(workers) < 2:  # the pool's workers are grandchildren (forkserver)
-            workers = [p for p in parent.children(recursive=True) if _ppid(p) not in (proc.pid, None)]
+        while time.monotonic() < deadline and len(workers) < 2:  # forked children (Linux) or grandchildren (forkserver)
+            workers = [p for p in parent.children(recursive=True)
+                       if _ppid(p) not in (proc.pid, None) or _cmdline(p) == _cmdline(parent)]
             time.sleep(0.2)
         assert proc.poll() is None and len(workers) >= 2, "the run ended before its workers could be watched"
         tree = parent.children(recursive=True)
@@ -209,6 +210,15 @@ def test_workers_exit_when_the_parent_is_killed(tmp_path, tiny_model_dir):
                 p.kill()
             except psutil.Error:
                 pass
+
+
+def _cmdline(p):
+    import psutil
+
+    try:
+        return p.cmdline()
+    except psutil.Error:
+        return None
 
 
 def _ppid(p):

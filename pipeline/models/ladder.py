@@ -25,7 +25,7 @@ from typing import Any
 
 import numpy as np
 
-from pipeline.features import CueMatcher, Lexicon, TextAnalysis, analyse
+from pipeline.features import WORD_CACHE_LIMIT, CueMatcher, Lexicon, TextAnalysis, analyse
 from pipeline.models.base import Backend, BatchOutput, ProgressFn
 
 MODEL_FILE = "ladder.skops"
@@ -83,13 +83,23 @@ class _Featuriser:
                 feats = (f"w:{lemma}", *(f"p:{p}" for p in self.lexicon.parts(word)))
             else:
                 feats = (f"w:{lemma}",)
-            if len(self._word_feats) < 2_000_000:
-                self._word_feats[word] = feats
+            self._word_feats[word] = feats
         return feats
 
-    def __call__(self, text: str) -> tuple[TextAnalysis, list[list[str]], list[float]]:
-        a = analyse(text, self.lexicon)
+    def __call__(self, text: str, *, reference: bool = False) -> tuple[TextAnalysis, list[list[str]], list[float]]:
+        if len(self._word_feats) > WORD_CACHE_LIMIT:
+            self._word_feats.clear()
+        a = analyse(text, self.lexicon, reference=reference)
         per = self.cues.cue_features(a) if self.config.cue_features else [[] for _ in a.sentences]
+        if reference:
+            self._content_reference(a, per)
+        elif len(a.sentences) == 1:  # one sentence (most short segments): no bookkeeping per sentence
+            self._content_one(a, per[0])
+        else:
+            self._content_many(a, per)
+        return a, per, concreteness(text, a) if self.config.concreteness else [0.0] * N_DENSE
+
+    def _content_reference(self, a: TextAnalysis, per: list[list[str]]) -> None:
         prev: list[str | None] = [None] * len(a.sentences)
         for w, lem, s in zip(a.words, a.lemmas, a.token_sent, strict=True):
             feats = self._content(w, lem)
@@ -100,7 +110,39 @@ class _Featuriser:
             if prev[s] is not None:
                 per[s].append(f"b:{prev[s][2:]}_{head[2:]}")
             prev[s] = head
-        return a, per, concreteness(text, a) if self.config.concreteness else [0.0] * N_DENSE
+
+    def _content_one(self, a: TextAnalysis, out: list[str]) -> None:
+        cached, content = self._word_feats.get, self._content
+        extend, append = out.extend, out.append
+        prev = None
+        for w, lem in zip(a.words, a.lemmas, strict=True):
+            feats = cached(w)
+            if feats is None:
+                feats = content(w, lem)
+            if not feats:
+                continue
+            extend(feats)
+            head = feats[0][2:]
+            if prev is not None:
+                append(f"b:{prev}_{head}")
+            prev = head
+
+    def _content_many(self, a: TextAnalysis, per: list[list[str]]) -> None:
+        cached, content = self._word_feats.get, self._content
+        prev: list[str | None] = [None] * len(a.sentences)
+        for w, lem, s in zip(a.words, a.lemmas, a.token_sent, strict=True):
+            feats = cached(w)
+            if feats is None:
+                feats = content(w, lem)
+            if not feats:
+                continue
+            out = per[s]
+            out.extend(feats)
+            head = feats[0][2:]
+            p = prev[s]
+            if p is not None:
+                out.append(f"b:{p}_{head}")
+            prev[s] = head
 
 
 class LadderBackend(Backend):
@@ -111,6 +153,8 @@ class LadderBackend(Backend):
         self._featuriser: _Featuriser | None = None
         self.state: dict[str, Any] = {}
         self._vocab: dict[str, int] | None = None
+        #: the plain per-token analysis the fast path is tested against (same outputs, slower)
+        self.reference = False
 
     @property
     def featuriser(self) -> _Featuriser:
@@ -165,7 +209,7 @@ class LadderBackend(Backend):
         analyses, segs, sents, dense = [], [], [], []
         f = self.featuriser
         for t in texts:
-            a, per, d = f(t)
+            a, per, d = f(t, reference=self.reference)
             analyses.append(a)
             sents.append(per)
             segs.append([x for s in per for x in s])
@@ -192,10 +236,37 @@ class LadderBackend(Backend):
         return rung_x, actor_x
 
     def _cue_summary(self, sents: list[list[list[str]]]) -> tuple[np.ndarray, np.ndarray]:
+        """Per segment: one-hot of the highest clean cue rung (+ any negated, any demoted) and
+        per actor (taking part, mentioned). The cue features are a small fixed set, found by
+        one set intersection per segment instead of a string test per feature."""
+        from itertools import chain
+
         actor_ids = self.codebook.actor_ids
         n = len(sents)
         cue_rung = np.zeros((n, N_RUNGS + 2))  # one-hot of the highest clean cue rung, any negated, any demoted
         cue_flags = np.zeros((n, len(actor_ids), 2))  # per actor: taking part, mentioned
+        meaning = self._cue_meaning()
+        keys = meaning.keys()
+        if self.reference:
+            return self._cue_summary_reference(sents)
+        for i, per in enumerate(sents):
+            best = 0
+            for f in keys & set(chain.from_iterable(per)):
+                kind, x, y = meaning[f]
+                if kind == "ok":
+                    best = max(best, x)
+                elif kind == "rung":
+                    cue_rung[i, x] = 1.0
+                else:
+                    cue_flags[i, x, y] = 1.0
+            cue_rung[i, best] = 1.0
+        return cue_rung, cue_flags
+
+    def _cue_summary_reference(self, sents: list[list[list[str]]]) -> tuple[np.ndarray, np.ndarray]:
+        actor_ids = self.codebook.actor_ids
+        n = len(sents)
+        cue_rung = np.zeros((n, N_RUNGS + 2))
+        cue_flags = np.zeros((n, len(actor_ids), 2))
         for i, per in enumerate(sents):
             best = 0
             for s in per:
@@ -211,6 +282,21 @@ class LadderBackend(Backend):
                         cue_flags[i, actor_ids.index(a), 0 if how == "part" else 1] = 1.0
             cue_rung[i, best] = 1.0
         return cue_rung, cue_flags
+
+    def _cue_meaning(self) -> dict[str, tuple[str, int, int]]:
+        """Cue feature name -> what it sets in ``_cue_summary`` (built once)."""
+        found = self.__dict__.get("_cue_meaning_map")
+        if found is None:
+            found = {}
+            for r in range(N_RUNGS):
+                found[f"cuerung:{r}:ok"] = ("ok", r, 0)
+                found[f"cuerung:{r}:neg"] = ("rung", N_RUNGS, 0)
+                found[f"cuerung:{r}:dem"] = ("rung", N_RUNGS + 1, 0)
+            for a, actor in enumerate(self.codebook.actor_ids):
+                found[f"actor:{actor}:part"] = ("actor", a, 0)
+                found[f"actor:{actor}:mention"] = ("actor", a, 1)
+            self._cue_meaning_map = found
+        return found
 
     def _stage1(self, x, xs):  # noqa: ANN001, ANN202
         s1, acts = self.state["s1"], self.state["s1_actors"]
