@@ -188,7 +188,7 @@ def export_for_annotation(input_path: str | Path | None, out: str | Path, *, fmt
     Pre-annotations come from ``model_dir``, else from the rule labeller when ``rules``,
     else from suggestions already on the records (a queue file). Returns (paths, n tasks).
     """
-    from pipeline.classify import open_source
+    from pipeline.sources import open_source
 
     check_format(fmt)
     codebook = load_codebook()

@@ -228,7 +228,7 @@ def queue_for_annotation(input_path: str | Path | None, out: str | Path, *, db: 
                          strategy: str = "uncertainty", model_dir: str | Path | None = None,
                          exclude: Iterable[str | Path] = ()) -> QueueResult:
     """Build the queue from a file, folder or store (skipping labelled ids and noise) and write ``out``."""
-    from pipeline.classify import open_source
+    from pipeline.sources import open_source
     from pipeline.io import RecordWriter
     from pipeline.models import load_model
 

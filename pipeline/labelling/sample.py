@@ -102,7 +102,7 @@ def draw_sample(segments: Iterable[Mapping[str, Any]], *, n: int, seed: int = 13
 def sample_for_labelling(input_path: str | Path | None, out: str | Path, *, db: str | Path | None = None, n: int = 200,
                          seed: int = 13, stratify: str | None = None) -> SampleSummary:
     """Draw a sample from a segments/predictions file or the corpus store and write it to ``out``."""
-    from pipeline.classify import open_source
+    from pipeline.sources import open_source
     from pipeline.io import write_records
 
     source = open_source(input_path, db=db)
