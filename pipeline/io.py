@@ -244,10 +244,15 @@ def _iter_csv(path: Path, bad: Callable[[int, str], None]) -> Iterator[tuple[int
 
 def iter_batches(path: str | Path, batch_size: int = 2048) -> Iterator[list[dict[str, Any]]]:
     """Stream records of a JSONL/CSV/Parquet file in batches of plain dicts (strict: a bad line raises)."""
-    batch: list[dict[str, Any]] = []
-    for _, record in iter_numbered(path):
-        batch.append(record)
-        if len(batch) >= batch_size:
+    yield from chunked((record for _, record in iter_numbered(path)), batch_size)
+
+
+def chunked(items: Iterable[Any], size: int) -> Iterator[list[Any]]:
+    """Consecutive lists of ``size`` items (the last may be shorter)."""
+    batch: list[Any] = []
+    for item in items:
+        batch.append(item)
+        if len(batch) >= size:
             yield batch
             batch = []
     if batch:

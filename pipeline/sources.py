@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from pipeline.errors import DataError, InputFileError
+from pipeline.io import chunked
 from pipeline.records import SegmentRecord
 
 #: ``records(on_bad)`` streams ``(number, record)``; ``on_bad(number, reason)`` takes lines that are not records.
@@ -32,14 +33,7 @@ class Source:
 
     def batches(self, batch_size: int = 2048) -> Iterator[list[SegmentRecord]]:
         """All records in batches; a line that is not a record raises (for readers that need every one)."""
-        batch: list[dict[str, Any]] = []
-        for _, record in self.records(None):
-            batch.append(record)
-            if len(batch) >= batch_size:
-                yield batch
-                batch = []
-        if batch:
-            yield batch
+        yield from chunked((record for _, record in self.records(None)), batch_size)
 
 
 def _content_hash(paths: list[Path], root: Path | None = None) -> str:

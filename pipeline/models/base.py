@@ -74,3 +74,17 @@ class Backend(ABC):
     @abstractmethod
     def load(cls, directory: Path, config: ModelConfig, codebook: Codebook) -> "Backend":
         """Read a backend written by ``save`` (files already integrity-checked)."""
+
+
+def load_trusted_skops(directory: Path, file_name: str, trusted: list[str]) -> Any:
+    """Read a skops file, refusing any type outside ``trusted`` (a model file is never unpickled blindly)."""
+    import skops.io as sio
+
+    from pipeline.errors import UntrustedModelError
+
+    path = Path(directory) / file_name
+    untrusted = sio.get_untrusted_types(file=path)
+    unexpected = sorted(set(untrusted) - set(trusted))
+    if unexpected:
+        raise UntrustedModelError(path=str(directory), detail=f"{file_name} contains types outside the trusted list: {unexpected}")
+    return sio.load(path, trusted=[t for t in untrusted if t in trusted])

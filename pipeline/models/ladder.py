@@ -26,7 +26,7 @@ from typing import Any
 import numpy as np
 
 from pipeline.features import WORD_CACHE_LIMIT, CueMatcher, Lexicon, TextAnalysis, analyse
-from pipeline.models.base import Backend, BatchOutput, ProgressFn
+from pipeline.models.base import Backend, BatchOutput, ProgressFn, load_trusted_skops
 
 MODEL_FILE = "ladder.skops"
 N_RUNGS = 5
@@ -430,17 +430,8 @@ class LadderBackend(Backend):
 
     @classmethod
     def load(cls, directory, config, codebook):  # noqa: ANN001
-        import skops.io as sio
-
-        from pipeline.errors import UntrustedModelError
-
-        path = Path(directory) / MODEL_FILE
-        untrusted = sio.get_untrusted_types(file=path)
-        unexpected = sorted(set(untrusted) - set(TRUSTED_TYPES))
-        if unexpected:
-            raise UntrustedModelError(path=str(directory), detail=f"{MODEL_FILE} contains types outside the trusted list: {unexpected}")
         backend = cls(config, codebook)
-        backend.state = sio.load(path, trusted=[t for t in untrusted if t in TRUSTED_TYPES])
+        backend.state = load_trusted_skops(directory, MODEL_FILE, TRUSTED_TYPES)
         return backend
 
 

@@ -14,7 +14,7 @@ from typing import Any
 
 import numpy as np
 
-from pipeline.models.base import Backend, BatchOutput, ProgressFn
+from pipeline.models.base import Backend, BatchOutput, ProgressFn, load_trusted_skops
 from pipeline.nlp import Analyser, Analysis
 
 MODEL_FILE = "tfidf.skops"
@@ -241,17 +241,8 @@ class TfidfBackend(Backend):
 
     @classmethod
     def load(cls, directory, config, codebook):  # noqa: ANN001
-        import skops.io as sio
-
-        from pipeline.errors import UntrustedModelError
-
-        path = Path(directory) / MODEL_FILE
-        untrusted = sio.get_untrusted_types(file=path)
-        unexpected = sorted(set(untrusted) - set(TRUSTED_TYPES))
-        if unexpected:
-            raise UntrustedModelError(path=str(directory), detail=f"{MODEL_FILE} contains types outside the trusted list: {unexpected}")
         backend = cls(config, codebook)
-        state = sio.load(path, trusted=[t for t in untrusted if t in TRUSTED_TYPES])
+        state = load_trusted_skops(directory, MODEL_FILE, TRUSTED_TYPES)
         for key, terms in state.pop("vocabulary_terms", {}).items():
             state[key].vocabulary_ = {str(t): i for i, t in enumerate(terms.tolist())}
         backend.state = state
