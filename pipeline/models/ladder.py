@@ -20,6 +20,7 @@ features that pushed them (exact for the linear part).
 
 from __future__ import annotations
 
+import heapq
 from pathlib import Path
 from typing import Any
 
@@ -391,22 +392,24 @@ class LadderBackend(Backend):
             mask = row_rung == r
             scores[mask] = xs[mask] @ contrib[r]
         terms = self._display_terms()
+        # every feature's push towards its sentence's rung, in one product (sliced per sentence below)
+        nnz_rung = np.repeat(row_rung, np.diff(xs.indptr))
+        pushes = (xs.data * contrib[nnz_rung, xs.indices]).tolist()
+        indices, indptr, score_list = xs.indices.tolist(), xs.indptr.tolist(), scores.tolist()
         start = 0
         for i, a in enumerate(analyses):
             m = len(a.sentences)
             rows = range(start, start + m)
             start += m
             r = int(rungs[i])
-            for j in sorted(rows, key=lambda j: -scores[j])[:k]:
-                lo, hi = xs.indptr[j], xs.indptr[j + 1]
+            for j in heapq.nlargest(k, rows, key=score_list.__getitem__):
+                lo, hi = indptr[j], indptr[j + 1]
                 if lo == hi:
                     continue
-                feats = xs.indices[lo:hi]
-                values = xs.data[lo:hi] * contrib[r][feats]
-                top = np.argsort(-values)[:5]
+                top = heapq.nlargest(5, range(lo, hi), key=pushes.__getitem__)
                 s, e = a.sentences[j - (start - m)]
-                out[i].append({"sentence": texts[i][s:e], "score": round(float(scores[j]), 4), "start": s, "end": e, "rung": r,
-                               "terms": [[terms[feats[t]], round(float(values[t]), 4)] for t in top if values[t] > 0]})
+                out[i].append({"sentence": texts[i][s:e], "score": round(score_list[j], 4), "start": s, "end": e, "rung": r,
+                               "terms": [[terms[indices[t]], round(pushes[t], 4)] for t in top if pushes[t] > 0]})
         return out
 
     def _display_terms(self) -> list[str]:
