@@ -52,7 +52,9 @@ def print_trends(result, *, limit: int = 40) -> None:  # noqa: ANN001 - a TrendR
 
     for w in result.warnings:
         _ui.warn(w)
-    _ui.good(f"estimator {result.estimator}: {result.estimator_reason}")
+    mix = result.table.attrs.get("estimators_by_cell") or {}
+    shown = result.estimator if len(mix) <= 1 else " / ".join(f"{e} ({n} cells)" for e, n in sorted(mix.items(), key=lambda x: -x[1]))
+    _ui.good(f"estimator {shown}: {result.estimator_reason}")
     _ui.good(f"error rates from: {result.error_source}")
     left = ", ".join(f"{n} {why.replace('_', '-')}" for why, n in result.left_out.items() if n)
     if left:
@@ -61,7 +63,7 @@ def print_trends(result, *, limit: int = 40) -> None:  # noqa: ANN001 - a TrendR
     latest = result.latest
     rows = [[" / ".join(str(r[c]) for c in cols) or "Hele landet", r["period"], int(r["n_documents"]), int(r["n_segments"]),
              _ci(r, "share_ge3", pct=True), _ci(r, "mean_rung")] for _, r in latest.head(limit).iterrows()]
-    _ui.table(f"Latest {result.options.period} per group (estimator {result.estimator}; 95% intervals)",
+    _ui.table(f"Latest {result.options.period} per group (estimator {shown}; 95% intervals)",
               [" / ".join(cols) or "group", "period", "docs", "segments", "share >= 3", "mean rung"], rows)
     if len(latest) > limit:
         _ui.warn(f"{len(latest) - limit} more groups not shown; every group and period is in the written table")

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections import Counter
+
 from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -110,6 +112,10 @@ def _choose(estimator: str, *, unit: str, held: Any, labels: Mapping[str, int] |
     return estimator, f"requested {estimator}", errors
 
 
+#: Fewest segments in a cell for ``auto`` to correct it with held-out error rates (acc/pacc).
+MIN_CELL_SEGMENTS = 30
+
+
 class _Corrections:
     """Picks each cell's estimator and correction (see :mod:`pipeline.trends.calibration`)."""
 
@@ -143,9 +149,18 @@ class _Corrections:
             self.corpus[name] = self._build(name, self.cal.y, self.cal.p, self.cal.w, "corpus")
         return self.corpus[name]
 
-    def for_cell(self, cell: tuple) -> tuple[str, Correction, int]:
-        """(estimator, correction, labelled items in the cell)."""
+    def for_cell(self, cell: tuple, n_segments: int = 0) -> tuple[str, Correction, int]:
+        """(estimator, correction, labelled items in the cell).
+
+        Without a calibration sample, ``auto`` corrects a cell with held-out error rates only
+        when it holds at least ``MIN_CELL_SEGMENTS`` segments: on a handful of segments an
+        adjusted estimator amplifies noise (one rung-3 segment in eleven can come out as 0 %),
+        so thinner cells get the probability average, and the row says so.
+        """
         if self.cal is None:
+            spec = ESTIMATORS_BY_NAME[self.name]
+            if self.auto and spec.correction == "rates" and 0 < n_segments < MIN_CELL_SEGMENTS:
+                return "pcc", NO_CORRECTION, 0
             return self.name, self.heldout, 0
         own = self.cal.in_cell(cell)
         n_own = int(own.sum())
@@ -281,7 +296,8 @@ def trend_table(
             row: dict[str, Any] = dict(zip(by, group))
             row.update(period=label, period_start=start)
             cell = cells.get((*group, pkey))
-            cell_name, corr, n_lab = corrections.for_cell((*group, pkey))
+            n_segs = int(cell[:, LAYOUT.col("segs")].sum()) if cell is not None else 0
+            cell_name, corr, n_lab = corrections.for_cell((*group, pkey), n_segs)
             spec = get_estimator(cell_name)
             row.update(estimator=cell_name, ci_method=ci_method(spec, corr, bootstrap), calibration=describe(corr),
                        n_labelled=n_lab)
@@ -294,6 +310,12 @@ def trend_table(
             rows.append(row)
     if borrowed:
         warnings.append(f"{borrowed} cells have fewer than {min_cell_labels} calibration labels and borrow the corpus-wide error rates")
+    used = Counter(r["estimator"] for r in rows if r.get("n_segments"))
+    if len(used) > 1:
+        mix = ", ".join(f"{e} in {n}" for e, n in used.most_common())
+        warnings.append(f"estimators differ by cell ({mix} cells; see the estimator column): "
+                        + ("ppi needs its own labels, thinner cells borrow corpus-wide rates" if cal is not None else
+                           f"adjusted estimators need {MIN_CELL_SEGMENTS}+ segments in a cell, thinner cells use pcc"))
     table = pd.DataFrame(rows, columns=_columns(by))
     for c in ("n_documents", "n_segments", "n_labelled"):
         table[c] = table[c].astype(int)
@@ -315,7 +337,7 @@ def trend_table(
     table_ci = ci_method(get_estimator(name), corrections.heldout if cal is None else Correction("rates", source="corpus"), bootstrap)
     table.attrs.update(
         by=list(by), period=period, unit=unit, estimator=name, estimator_requested=estimator,
-        estimator_reason=reason, estimator_errors=errors, ci_method=table_ci,
+        estimator_reason=reason, estimator_errors=errors, ci_method=table_ci, estimators_by_cell=dict(used),
         threshold=threshold, min_support=min_support, bootstrap=bootstrap, seed=seed, n_records=n_records,
         n_dropped=dropped, left_out=left_out, n_heldout=0 if held is None else int(len(held[0])),
         calibration=None if labels is None else {"n_labels": len(labels), "n_matched": 0 if cal is None else int(len(cal.y)),

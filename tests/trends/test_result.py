@@ -59,3 +59,27 @@ def test_report_takes_a_computed_result(records, tmp_path, monkeypatch):
     out = build_report(records, out=tmp_path / "r.html", trends=result)
     html = out.read_text(encoding="utf-8")
     assert "uncorrected" in html and f"Estimator: <b>{result.estimator}</b>" in html
+
+
+def test_auto_leaves_thin_cells_uncorrected_and_says_so(tmp_path):
+    """One rung-3 segment among eleven must not come out as ~0 % because pacc amplified noise."""
+    import json
+
+    from trend_helpers import seg, shifted_heldout
+
+    from pipeline.trends import TrendOptions, compute_trends
+    from pipeline.trends.table import MIN_CELL_SEGMENTS
+
+    folder = tmp_path / "model"
+    folder.mkdir()
+    (folder / "heldout_predictions.jsonl").write_text("".join(json.dumps(r) + "\n" for r in shifted_heldout(100)))
+    thin = [seg(f"v{i}", "V1", "Viborg", 2024, [0, 0, 0, 1, 0] if i == 0 else [1, 0, 0, 0, 0]) for i in range(11)]
+    thick = [seg(f"a{i}", f"A{i // 5}", "Aarhus", 2024, [0, 0, 0, 1, 0] if i % 3 == 0 else [1, 0, 0, 0, 0])
+             for i in range(MIN_CELL_SEGMENTS + 10)]
+    result = compute_trends(thin + thick, TrendOptions(by=("municipality",), period="year", estimator="auto", bootstrap=50),
+                            model_dir=folder)
+    rows = {r["municipality"]: r for r in result.table.to_dict("records")}
+    assert result.estimator in ("acc", "pacc")  # the held-out set favours an adjusted estimator
+    assert rows["Viborg"]["estimator"] == "pcc" and abs(rows["Viborg"]["share_ge3"] - 1 / 11) < 1e-9
+    assert rows["Aarhus"]["estimator"] == result.estimator
+    assert any("estimators differ by cell" in w for w in result.table.attrs["warnings"])
