@@ -148,13 +148,23 @@ def retrain_cmd(
 
 
 @_ui.handle_errors
-def models_list_cmd(root: Path = typer.Option(Path("models"), "--root", help="Folder holding model folders.")) -> None:
-    """List model folders with their backend, date and headline scores."""
-    from pipeline.models import list_models
+def models_list_cmd(root: Path = typer.Option(None, "--root", help="Folder holding model folders (default: ./models if "
+                                                                    "it exists, else the models shipped with samskab).")) -> None:
+    """List model folders with their backend, date and scores: on real text first, then on the written split."""
+    from pipeline.models import MODELS_DIR, list_models
 
+    root = root or (Path("models") if Path("models").is_dir() else MODELS_DIR)
     rows = list_models(root)
     if not rows:
         _ui.warn(f"no models under {root}; train one with `samskab train`")
         return
-    _ui.table("Models", ["name", "backend", "created", "n train", "rung macro-F1", "actors micro-F1", "scored on"],
-              [[r["name"], r["backend"], r["created"], r["n_train"], r["rung_macro_f1"], r["actors_micro_f1"], r["evaluated_on"] or "dev"] for r in rows])
+
+    def f(x):  # noqa: ANN001, ANN202
+        return "—" if x is None else f"{x:.3f}"
+
+    _ui.table(f"Models in {root}", ["name", "backend", "created", "n train", "real rung F1", "real actors F1",
+                                    "written rung F1", "written actors F1"],
+              [[r["name"], r["backend"], r["created"], r["n_train"], f(r["real_rung_macro_f1"]), f(r["real_actors_micro_f1"]),
+                f(r["rung_macro_f1"]), f(r["actors_micro_f1"])] for r in rows])
+    _ui.console.print("[dim]real: scored on real text kept outside the repository (`samskab train --real`); written: the project's "
+             "written test split. Choose by the real-text scores.[/]")

@@ -221,11 +221,14 @@ def list_models(root: Path | None = None) -> list[dict[str, Any]]:
             m = json.loads(manifest_path.read_text(encoding="utf-8"))
         except json.JSONDecodeError:
             continue
-        test = m.get("metrics", {}).get("test") or m.get("metrics", {}).get("dev") or {}
+        metrics = m.get("metrics", {})
+        test = metrics.get("test") or metrics.get("dev") or {}
+        real = next((v for v in metrics.values() if isinstance(v, dict) and v.get("real_text")), {})
         rows.append({
             "name": manifest_path.parent.name, "path": str(manifest_path.parent), "backend": m.get("backend"),
-            "created": m.get("created"), "rung_macro_f1": test.get("rung_macro_f1"),
-            "actors_micro_f1": test.get("actors_micro_f1"), "evaluated_on": m.get("metrics", {}).get("evaluated_on"),
-            "n_train": m.get("n_train"),
+            "created": (m.get("created") or "")[:10], "rung_macro_f1": test.get("rung_macro_f1"),
+            "actors_micro_f1": test.get("actors_micro_f1"), "evaluated_on": metrics.get("evaluated_on"),
+            "n_train": m.get("n_train"), "real_rung_macro_f1": real.get("rung_macro_f1"),
+            "real_actors_micro_f1": real.get("actors_micro_f1"),
         })
     return rows
