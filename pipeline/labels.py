@@ -21,8 +21,11 @@ LABELLED_DIR = DATA_DIR / "labelled"
 SPLITS = ("train", "dev", "test")
 
 
-def validate_label(record: dict[str, Any], *, codebook: Codebook, where: str) -> LabelRecord:
-    """Return a normalised copy of one label record or raise LabelFileError."""
+def validate_label(record: dict[str, Any], *, codebook: Codebook, where: str, need_text: bool = True) -> LabelRecord:
+    """Return a normalised copy of one label record or raise LabelFileError.
+
+    ``need_text=False`` for uses that compare labels by id only (agreement between annotators).
+    """
     path, _, line = where.rpartition(":")
 
     def bad(detail: str) -> LabelFileError:
@@ -32,7 +35,7 @@ def validate_label(record: dict[str, Any], *, codebook: Codebook, where: str) ->
     if rid is None or str(rid).strip() == "":
         raise bad("missing 'id'")
     text = record.get("text")
-    if not isinstance(text, str) or not text.strip():
+    if need_text and (not isinstance(text, str) or not text.strip()):
         raise bad(f"record {rid!r} has empty or missing 'text'")
     rung = record.get("rung")
     if isinstance(rung, str) and rung.strip().lstrip("-").isdigit():
@@ -56,8 +59,8 @@ def validate_label(record: dict[str, Any], *, codebook: Codebook, where: str) ->
     return out
 
 
-def load_labels(path: str | Path, *, codebook: Codebook | None = None) -> list[LabelRecord]:
-    """Read a JSONL/CSV/Parquet label file, validating every record."""
+def load_labels(path: str | Path, *, codebook: Codebook | None = None, need_text: bool = True) -> list[LabelRecord]:
+    """Read a JSONL/CSV/Parquet label file, validating every record (``need_text``: see ``validate_label``)."""
     from pipeline.io import iter_batches
 
     codebook = codebook or load_codebook()
@@ -69,7 +72,7 @@ def load_labels(path: str | Path, *, codebook: Codebook | None = None) -> list[L
         for batch in iter_batches(path):
             for record in batch:
                 n += 1
-                rec = validate_label(record, codebook=codebook, where=f"{path}:{n}")
+                rec = validate_label(record, codebook=codebook, where=f"{path}:{n}", need_text=need_text)
                 if rec["id"] in seen:
                     raise LabelFileError(path=str(path), line=n, detail=f"duplicate id {rec['id']!r} (first at record {seen[rec['id']]})")
                 seen[rec["id"]] = n

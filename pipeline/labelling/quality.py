@@ -184,7 +184,7 @@ def agreement_report(paths: list, *, out=None) -> dict[str, Any]:  # noqa: ANN00
     names = [Path(p).stem for p in paths]
     if len(set(names)) < len(names):
         names = [str(p) for p in paths]
-    report = agreement([load_labels(p, codebook=codebook) for p in paths], names=names, codebook=codebook)
+    report = agreement([load_labels(p, codebook=codebook, need_text=False) for p in paths], names=names, codebook=codebook)
     if out is not None:
         from pipeline.io import atomic_write_text
 

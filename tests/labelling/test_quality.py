@@ -91,3 +91,14 @@ def test_label_errors_finds_flipped_labels(gold):
     assert row["given_rung"] == 4 and row["suggested_rung"] != 4 and row["text"].startswith("Byrådet")
     with pytest.raises(DataError, match="at least two rungs"):
         label_errors([{**r, "rung": 2} for r in gold])
+
+
+def test_agreement_needs_ids_and_labels_not_texts(tmp_path):
+    from pipeline.labelling.quality import agreement_report
+
+    a, b = tmp_path / "a.jsonl", tmp_path / "b.jsonl"
+    a.write_text('{"id": "s1", "rung": 3, "actors": ["citizens"]}\n{"id": "s2", "rung": 0, "actors": []}\n', encoding="utf-8")
+    b.write_text('{"id": "s1", "rung": 3, "actors": ["citizens"]}\n{"id": "s2", "rung": 1, "actors": []}\n', encoding="utf-8")
+    pair = agreement_report([a, b])["pairs"][0]
+    assert pair["n_overlap"] == 2 and pair["rung"]["percent_agreement"] == 0.5
+    assert pair["disagreements"] == [{"id": "s2", "rung_a": 0, "rung_b": 1}]
