@@ -37,6 +37,8 @@ def retrain(base_dir: Path, add_files: list[Path], out: Path, *, test_file: Path
     train_path = Path(train_file) if Path(train_file).is_absolute() else PROJECT_ROOT / train_file
     base_records = load_labels(train_path)
     added = [r for f in add_files for r in load_labels(f)]
+    if not Path(test_file).is_absolute() and not Path(test_file).exists():  # the default split, run from another folder
+        test_file = PROJECT_ROOT / test_file
     test = load_labels(test_file)
     test_ids = {r["id"] for r in test}
     leaked = [r["id"] for r in added if r["id"] in test_ids]
