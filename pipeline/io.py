@@ -187,7 +187,8 @@ def iter_numbered(path: str | Path, *, on_bad: Callable[[int, str], None] | None
                 try:
                     record = loads_line(line)
                 except (json.JSONDecodeError, RecursionError) as e:
-                    bad(n, f"not valid JSON ({getattr(e, 'msg', 'nested too deeply')})")
+                    where = f" at column {e.colno}" if getattr(e, "colno", None) else ""
+                    bad(n, f"not valid JSON ({getattr(e, 'msg', 'nested too deeply')}{where})")
                     continue
                 if not isinstance(record, dict):
                     bad(n, f"each line must be a JSON object, not {type(record).__name__}")
@@ -232,7 +233,9 @@ def _iter_csv(path: Path, bad: Callable[[int, str], None]) -> Iterator[tuple[int
             except StopIteration:
                 return
             except csv.Error as e:  # an unterminated quote swallows the rest of the file: say where it began
-                raise InputFileError(path=f"{path}:{start}", detail=f"cannot parse CSV from this line on ({e}; an unterminated quote?)") from e
+                # the rows before it are kept; from here on nothing can be read (a rejected record when lenient)
+                bad(start, f"cannot parse CSV from this line on ({e}; an unterminated quote?): the rest of the file is left out")
+                return
             n, start = start, reader.line_num + 1
             if not row or all(not c.strip() for c in row):
                 continue

@@ -90,13 +90,6 @@ def test_csv_in_cp1252_or_with_bom_is_decoded_as_ingest_does(tmp_path, tiny_mode
     assert rows[0]["municipality"] == "Køge" and rows[1]["municipality"] == "Ærø"
 
 
-def test_csv_with_unterminated_quote_names_the_line(tmp_path, tiny_model_dir):
-    src = tmp_path / "in.csv"
-    src.write_text(f'id,text\n1,"{DANISH}"\n2,"{DANISH}\n3,"{DANISH}"\n', encoding="utf-8")
-    with pytest.raises(InputFileError, match=r"in\.csv:3.*unterminated quote"):
-        classify(src, tmp_path / "p.jsonl", model_dir=tiny_model_dir)
-
-
 @pytest.mark.parametrize("flag,value", [("--batch-size", "-5"), ("--workers", "0"), ("--evidence", "-1")])
 def test_nonsense_options_are_refused(tmp_path, tiny_model_dir, flag, value):
     src = _lines(tmp_path / "in.jsonl", [_rec("a")])
@@ -253,3 +246,16 @@ def test_parquet_integer_ids_stored_as_floats_are_accepted(tmp_path, tiny_model_
     result = classify(src, tmp_path / "p.jsonl", model_dir=tiny_model_dir)
     assert [r["id"] for r in read_records(tmp_path / "p.jsonl")] == ["1", "3"]
     assert [(r["line"], r["reason"][:12]) for r in read_records(result.rejects)] == [(2, "no 'id'"), (4, "'id' must be")]
+
+
+def test_an_unterminated_csv_quote_keeps_the_rows_before_it(tmp_path, tiny_model_dir):
+    src = tmp_path / "in.csv"
+    src.write_text('id,text\n1,"Borgerne inviteres til dialogmøde."\n2,"ingen slutning\n3,x\n', encoding="utf-8")
+    out = tmp_path / "p.jsonl"
+    result = classify(src, out, model_dir=tiny_model_dir)
+    assert [r["id"] for r in read_records(out)] == ["1"] and result.n_rejected == 1
+    [reject] = read_records(tmp_path / "p.jsonl.rejects.jsonl")
+    assert reject["line"] == 3 and "unterminated quote" in reject["reason"]
+    assert not (tmp_path / "p.jsonl.parts").exists()
+    with pytest.raises(InputFileError, match=r"in\.csv:3: .*unterminated quote"):
+        classify(src, tmp_path / "q.jsonl", model_dir=tiny_model_dir, strict=True)
