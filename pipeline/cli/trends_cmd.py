@@ -53,7 +53,8 @@ def print_trends(result, *, limit: int = 40) -> None:  # noqa: ANN001 - a TrendR
     for w in result.warnings:
         _ui.warn(w)
     mix = result.table.attrs.get("estimators_by_cell") or {}
-    shown = result.estimator if len(mix) <= 1 else " / ".join(f"{e} ({n} cells)" for e, n in sorted(mix.items(), key=lambda x: -x[1]))
+    shown = (next(iter(mix)) if len(mix) == 1 else result.estimator) if len(mix) <= 1 else \
+        " / ".join(f"{e} ({n} cells)" for e, n in sorted(mix.items(), key=lambda x: -x[1]))
     _ui.good(f"estimator {shown}: {result.estimator_reason}")
     _ui.good(f"error rates from: {result.error_source}")
     left = ", ".join(f"{n} {why.replace('_', '-')}" for why, n in result.left_out.items() if n)

@@ -89,13 +89,18 @@ def wilson(k: np.ndarray, n: np.ndarray, z: float = 1.959964) -> tuple[np.ndarra
 
 def cell_row(features: np.ndarray, *, spec: Estimator, corr: Correction, bootstrap: int,
              rng: np.random.Generator) -> dict[str, float]:
-    """Point estimates and 95% intervals of one cell from its per-document feature rows."""
+    """Point estimates and 95% intervals of one cell from its per-document feature rows.
+
+    Intervals come from a bootstrap over the cell's documents, so a cell with one document
+    gets none (NaN, shown as "–") rather than a zero-width interval; Wilson intervals on
+    segment counts (cc) are kept.
+    """
     import numpy as np
 
     total = features.sum(axis=0, keepdims=True)
     row: dict[str, float] = {k: float(v[0]) for k, v in figures(total, spec, corr).items()}
     boot = None
-    if bootstrap > 0:
+    if bootstrap > 0 and len(features) >= 2:  # one document: a bootstrap over documents would claim certainty
         d = len(features)
         weights = rng.multinomial(d, np.full(d, 1.0 / d), size=bootstrap).astype(float)
         boot = figures(weights @ features, spec, corr, boot=True)

@@ -311,9 +311,10 @@ def trend_table(
     if borrowed:
         warnings.append(f"{borrowed} cells have fewer than {min_cell_labels} calibration labels and borrow the corpus-wide error rates")
     used = Counter(r["estimator"] for r in rows if r.get("n_segments"))
-    if len(used) > 1:
+    if set(used) - {name}:
         mix = ", ".join(f"{e} in {n}" for e, n in used.most_common())
-        warnings.append(f"estimators differ by cell ({mix} cells; see the estimator column): "
+        warnings.append(f"estimators differ by cell: the table-level choice is {name}, used are {mix} cells (see the "
+                        "estimator column): "
                         + ("ppi needs its own labels, thinner cells borrow corpus-wide rates" if cal is not None else
                            f"adjusted estimators need {MIN_CELL_SEGMENTS}+ segments in a cell, thinner cells use pcc"))
     table = pd.DataFrame(rows, columns=_columns(by))

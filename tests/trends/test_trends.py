@@ -63,7 +63,9 @@ def test_one_document_group(cc):
     assert (r.n_documents, r.n_segments) == (1, 1)
     assert r.share_rung_4 == 1.0 and r.share_ge3 == 1.0 and r.mean_rung == 4.0 and r.share_docs_ge3 == 1.0
     assert r.low_support  # 1 < min_support 2
-    assert r.mean_rung_lo == r.mean_rung_hi == 4.0  # one document: nothing to resample
+    # one document: nothing to resample, so no interval (not a zero-width one); cc keeps its Wilson interval
+    assert math.isnan(r.mean_rung_lo) and math.isnan(r.mean_rung_hi)
+    assert 0 < r.share_ge3_lo < 1.0 == r.share_ge3_hi
 
 
 def test_municipality_without_co_creation(cc):
