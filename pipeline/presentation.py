@@ -184,6 +184,10 @@ _PATTERNS: tuple[tuple[re.Pattern[str], str | None], ...] = (
                                            "så tallene er modellens egen optælling."),
     (re.compile(r"no held-out predictions"), "Der er ingen håndkodede testafsnit ved modellen, så usikkerheden dækker kun, "
                                              "hvilke dokumenter der er med – ikke modellens fejl."),
+    (re.compile(r"estimators differ by cell"), "Perioder med få afsnit er ikke rettet for modellens fejl (det kræver mindst 30 "
+                                                "afsnit); for dem er tallene modellens sandsynligheder lagt sammen."),
+    (re.compile(r"cells have fewer than \d+ calibration labels"), "Perioder med få håndkodede afsnit er rettet med fejlrater fra "
+                                                                  "hele stikprøven, ikke kun deres egne."),
     (re.compile(r"(\d+) segments lack `vocab`"), "{0} afsnit mangler oplysning om ordforråd; »snak« og »praksis« bygger på resten."),
     (re.compile(r"`vocab`"), "For disse data ved vi ikke, hvilke afsnit der bruger samskabelsens ord, så kolonnerne "
                              "»snak« og »praksis« er tomme."),
