@@ -12,7 +12,7 @@ from pipeline.errors import DataError, LabelFileError
 from pipeline.trends import TrendOptions, compute_trends, model_real_text_figures, trend_table
 from pipeline.trends.simulate import simulate
 
-from trend_helpers import seg
+from trend_helpers import seg, shifted_population
 
 
 @pytest.fixture
@@ -39,24 +39,10 @@ def test_ppi_weights_a_stratified_sample(four):
     assert [r[f"share_rung_{k}"] for k in range(5)] == pytest.approx([0.075, 0.125, 0, 0.8, 0])
 
 
-def _population(prevalence, muni="Odense", n=200, prefix="p"):
-    """One-segment documents; true rung i is read as i 70% and as i+1 (mod 5) 30% of the time."""
-    out, truth = [], {}
-    for i, share in enumerate(prevalence):
-        count = round(n * share)
-        for j in range(count):
-            pred = i if j < 0.7 * count else (i + 1) % 5
-            proba = [0.025] * 5
-            proba[pred] = 0.9
-            out.append(seg(f"{prefix}{i}-{j}", f"{prefix}d{i}-{j}", muni, 2020, proba))
-            truth[f"{prefix}{i}-{j}"] = i
-    return out, truth
-
-
 @pytest.mark.parametrize("estimator", ["acc", "pacc"])
 def test_acc_pacc_with_rates_from_the_calibration_sample(estimator):
     truth = [0.5, 0.2, 0.1, 0.1, 0.1]
-    recs, labels = _population(truth)
+    recs, labels = shifted_population(truth)
     # a full calibration sample measures the confusion exactly, so the correction recovers the truth
     r = trend_table(recs, estimator=estimator, calibration=labels, bootstrap=0).iloc[0]
     assert [r[f"share_rung_{k}"] for k in range(5)] == pytest.approx(truth, abs=1e-6)
@@ -64,8 +50,8 @@ def test_acc_pacc_with_rates_from_the_calibration_sample(estimator):
 
 
 def test_thin_cells_borrow_the_corpus_wide_rates_and_say_so():
-    big, big_truth = _population([0.5, 0.2, 0.1, 0.1, 0.1], "Odense", 200, "o")
-    small, small_truth = _population([0.2, 0.2, 0.2, 0.2, 0.2], "Ærø", 50, "e")
+    big, big_truth = shifted_population([0.5, 0.2, 0.1, 0.1, 0.1], 200, muni="Odense", prefix="o")
+    small, small_truth = shifted_population([0.2, 0.2, 0.2, 0.2, 0.2], 50, muni="Ærø", prefix="e")
     labels = {**big_truth, **dict(list(small_truth.items())[:5])}
     table = trend_table(big + small, estimator="auto", calibration=labels, bootstrap=50)
     odense, aeroe = table[table.municipality == "Odense"].iloc[0], table[table.municipality == "Ærø"].iloc[0]
@@ -92,7 +78,7 @@ def test_bad_calibration_file_names_the_line(tmp_path, four):
 
 
 def test_without_calibration_the_warnings_say_where_error_rates_come_from(tmp_path):
-    recs, _ = _population([0.5, 0.2, 0.1, 0.1, 0.1])
+    recs, _ = shifted_population([0.5, 0.2, 0.1, 0.1, 0.1])
     model = tmp_path / "m"
     model.mkdir()
     (model / "heldout_predictions.jsonl").write_text("".join(
@@ -110,7 +96,7 @@ def test_without_calibration_the_warnings_say_where_error_rates_come_from(tmp_pa
 
 
 def test_cli_trends_with_calibration(tmp_path):
-    recs, labels = _population([0.5, 0.2, 0.1, 0.1, 0.1])
+    recs, labels = shifted_population([0.5, 0.2, 0.1, 0.1, 0.1])
     pred = tmp_path / "pred.jsonl"
     pred.write_text("".join(json.dumps(r) + "\n" for r in recs), encoding="utf-8")
     lab = tmp_path / "labels.csv"
@@ -143,7 +129,7 @@ def test_simulation_coverage_500():
 def test_report_shows_the_calibration_used(tmp_path):
     from pipeline.report import build_report
 
-    recs, labels = _population([0.5, 0.2, 0.1, 0.1, 0.1])
+    recs, labels = shifted_population([0.5, 0.2, 0.1, 0.1, 0.1])
     out = build_report(recs, out=tmp_path / "r.html", by="", bootstrap=20, calibration=dict(list(labels.items())[:40]), lang="en")
     html = out.read_text(encoding="utf-8")
     assert "calibration sample of this corpus (40 labelled segments)" in html and "40 of 40 labels matched" in html
@@ -152,7 +138,7 @@ def test_report_shows_the_calibration_used(tmp_path):
 
 
 def test_cli_report_with_a_weighted_sample(tmp_path):
-    recs, labels = _population([0.5, 0.2, 0.1, 0.1, 0.1])
+    recs, labels = shifted_population([0.5, 0.2, 0.1, 0.1, 0.1])
     pred = tmp_path / "pred.jsonl"
     pred.write_text("".join(json.dumps(r) + "\n" for r in recs), encoding="utf-8")
     chosen = list(labels.items())[::5]

@@ -6,26 +6,13 @@ import pytest
 
 from pipeline.trends import trend_table
 
-from trend_helpers import seg, shifted_heldout
-
-
-def _one_segment_documents(prevalence, n=200):
-    """Every document has one segment; rung i is read as i 70% and as i+1 (mod 5) 30% of the time."""
-    out = []
-    for i, share in enumerate(prevalence):
-        count = round(n * share)
-        for j in range(count):
-            pred = i if j < 0.7 * count else (i + 1) % 5
-            proba = [0.025] * 5
-            proba[pred] = 0.9
-            out.append(seg(f"p{i}-{j}", f"d{i}-{j}", "Odense", 2020, proba))
-    return out
+from trend_helpers import seg, shifted_heldout, shifted_population
 
 
 @pytest.mark.parametrize("estimator", ["cc", "pcc", "acc", "pacc"])
 def test_one_segment_documents_make_the_two_shares_equal(estimator):
     truth = [0.5, 0.2, 0.1, 0.1, 0.1]
-    r = trend_table(_one_segment_documents(truth), estimator=estimator, heldout=shifted_heldout(40), bootstrap=100).iloc[0]
+    r = trend_table(shifted_population(truth)[0], estimator=estimator, heldout=shifted_heldout(40), bootstrap=100).iloc[0]
     assert r.share_docs_ge3 == pytest.approx(r.share_ge3, abs=1e-9)
     assert (r.share_docs_ge3_lo, r.share_docs_ge3_hi) == pytest.approx((r.share_ge3_lo, r.share_ge3_hi), abs=1e-9)
     if estimator in ("acc", "pacc"):
@@ -35,7 +22,7 @@ def test_one_segment_documents_make_the_two_shares_equal(estimator):
 
 def test_ppi_corrects_the_document_share_too():
     truth = [0.5, 0.2, 0.1, 0.1, 0.1]
-    recs = _one_segment_documents(truth)
+    recs = shifted_population(truth)[0]
     labels = {r["id"]: int(r["id"][1]) for r in recs[::4]}
     r = trend_table(recs, estimator="ppi", calibration=labels, bootstrap=100).iloc[0]
     assert r.share_docs_ge3 == pytest.approx(r.share_ge3, abs=1e-9)

@@ -12,7 +12,7 @@ from hypothesis import strategies as st
 from pipeline.errors import DataError, UnknownNameError
 from pipeline.trends import load_heldout, term_label, trend_table
 
-from trend_helpers import seg, shifted_heldout
+from trend_helpers import seg, shifted_heldout, shifted_population
 
 
 def row(table, muni, period):
@@ -177,23 +177,10 @@ def test_missing_vocab_leaves_talk_empty(records):
     assert any("vocab" in w for w in table.attrs["warnings"])
 
 
-def _population(prevalence, n=1000):
-    """Segments whose true rungs follow ``prevalence`` and whose predictions follow shifted_heldout's confusion."""
-    out = []
-    for i, share in enumerate(prevalence):
-        count = round(n * share)
-        for j in range(count):
-            pred = i if j < 0.7 * count else (i + 1) % 5
-            proba = [0.025] * 5
-            proba[pred] = 0.9
-            out.append(seg(f"p{i}-{j}", f"d{i}-{j}", "Odense", 2020, proba))
-    return out
-
-
 @pytest.mark.parametrize("estimator", ["acc", "pacc"])
 def test_adjusted_estimators_recover_prevalence(estimator):
     truth = [0.5, 0.2, 0.1, 0.1, 0.1]
-    recs = _population(truth)
+    recs = shifted_population(truth, 1000)[0]
     held = shifted_heldout(100)
     table = trend_table(recs, estimator=estimator, heldout=held, bootstrap=0)
     r = table.iloc[0]
@@ -205,7 +192,7 @@ def test_adjusted_estimators_recover_prevalence(estimator):
 
 def test_adjusted_intervals_cover_truth_and_use_heldout():
     truth = [0.5, 0.2, 0.1, 0.1, 0.1]
-    table = trend_table(_population(truth, 400), estimator="acc", heldout=shifted_heldout(40), bootstrap=200)
+    table = trend_table(shifted_population(truth, 400)[0], estimator="acc", heldout=shifted_heldout(40), bootstrap=200)
     r = table.iloc[0]
     assert "held-out" in r.ci_method
     for k in range(5):
@@ -213,7 +200,7 @@ def test_adjusted_intervals_cover_truth_and_use_heldout():
 
 
 def test_auto_prefers_adjusted_under_shift_and_records_why():
-    table = trend_table(_population([0.5, 0.2, 0.1, 0.1, 0.1], 200), estimator="auto", heldout=shifted_heldout(40), bootstrap=0)
+    table = trend_table(shifted_population([0.5, 0.2, 0.1, 0.1, 0.1], 200)[0], estimator="auto", heldout=shifted_heldout(40), bootstrap=0)
     assert table.attrs["estimator"] in ("acc", "pacc")
     assert set(table.attrs["estimator_errors"]) == {"cc", "pcc", "acc", "pacc"}
     assert "held-out" in table.attrs["estimator_reason"]

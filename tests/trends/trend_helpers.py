@@ -22,3 +22,18 @@ def shifted_heldout(per_class: int = 100) -> list[dict]:
             proba[pred] = 0.9
             out.append({"id": f"h{i}-{j}", "rung_true": i, "rung_proba": proba})
     return out
+
+
+def shifted_population(prevalence, n=200, *, muni="Odense", prefix="p"):
+    """One-segment documents whose true rungs follow ``prevalence``, read with shifted_heldout's confusion
+    (rung i as i 70% and as i+1 (mod 5) 30% of the time). Returns (records, {id: true rung})."""
+    out, truth = [], {}
+    for i, share in enumerate(prevalence):
+        count = round(n * share)
+        for j in range(count):
+            pred = i if j < 0.7 * count else (i + 1) % 5
+            proba = [0.025] * 5
+            proba[pred] = 0.9
+            out.append(seg(f"{prefix}{i}-{j}", f"{prefix}d{i}-{j}", muni, 2020, proba))
+            truth[f"{prefix}{i}-{j}"] = i
+    return out, truth
