@@ -210,6 +210,30 @@ def iter_numbered(path: str | Path, *, on_bad: Callable[[int, str], None] | None
                 yield n, {k: _decode_cell(k, _clean(v)) for k, v in row.items()}
 
 
+class CsvBreak(Exception):
+    """A CSV that cannot be read on from ``line`` (an unterminated quote swallows the rest of the file)."""
+
+    def __init__(self, line: int, error: Exception) -> None:
+        super().__init__(f"line {line}: {error}")
+        self.line, self.error = line, error
+
+
+def csv_rows(reader: Any) -> Iterator[tuple[int, Any]]:
+    """``(line the row starts on, row)`` of a csv reader (rows may span lines); CsvBreak where it breaks."""
+    import csv
+
+    start = reader.line_num + 1
+    while True:
+        try:
+            row = next(reader)
+        except StopIteration:
+            return
+        except csv.Error as e:
+            raise CsvBreak(start, e) from e
+        yield start, row
+        start = reader.line_num + 1
+
+
 def _iter_csv(path: Path, bad: Callable[[int, str], None]) -> Iterator[tuple[int, dict[str, Any]]]:
     import csv
     import sys
@@ -226,23 +250,16 @@ def _iter_csv(path: Path, bad: Callable[[int, str], None]) -> Iterator[tuple[int
         except csv.Error as e:
             raise InputFileError(path=f"{path}:1", detail=f"cannot parse the CSV header ({e})") from e
         header = [h.strip() for h in header]
-        start = reader.line_num + 1
-        while True:
-            try:
-                row = next(reader)
-            except StopIteration:
-                return
-            except csv.Error as e:  # an unterminated quote swallows the rest of the file: say where it began
-                # the rows before it are kept; from here on nothing can be read (a rejected record when lenient)
-                bad(start, f"cannot parse CSV from this line on ({e}; an unterminated quote?): the rest of the file is left out")
-                return
-            n, start = start, reader.line_num + 1
-            if not row or all(not c.strip() for c in row):
-                continue
-            if len(row) != len(header):
-                bad(n, f"{len(row)} fields where the header has {len(header)}")
-                continue
-            yield n, {k: _decode_cell(k, v if v != "" else None) for k, v in zip(header, row)}
+        try:
+            for n, row in csv_rows(reader):
+                if not row or all(not c.strip() for c in row):
+                    continue
+                if len(row) != len(header):
+                    bad(n, f"{len(row)} fields where the header has {len(header)}")
+                    continue
+                yield n, {k: _decode_cell(k, v if v != "" else None) for k, v in zip(header, row)}
+        except CsvBreak as e:  # the rows before it are kept; from here on nothing can be read
+            bad(e.line, f"cannot parse CSV from this line on ({e.error}; an unterminated quote?): the rest of the file is left out")
 
 
 def iter_batches(path: str | Path, batch_size: int = 2048) -> Iterator[list[dict[str, Any]]]:

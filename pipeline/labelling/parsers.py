@@ -14,6 +14,7 @@ from typing import Any
 
 from pipeline.codebook import Codebook
 from pipeline.errors import LabelFileError
+from pipeline.io import CsvBreak, csv_rows
 from pipeline.labelling.exports import ACTOR_PREFIX, META_FIELDS, RUNG_PREFIX
 
 
@@ -223,10 +224,9 @@ def parse_labelstudio_csv(path: Path, *, annotator: str | None, names: dict[str,
             f"not a Label Studio CSV export of `samskab label export` tasks: the header needs 'segment_id' (or 'id') and "
             f"'rung' columns; found {sorted(columns)}. A filled-in `--format csv` sheet is imported with --format csv"))
     id_column = "segment_id" if "segment_id" in columns else "id"
-    end = reader.line_num  # the header's last line
     try:
-        for row in reader:
-            where, end = f"{path}:{end + 1}", reader.line_num  # the line the record starts on (texts span lines)
+        for start, row in csv_rows(reader):
+            where = f"{path}:{start}"  # the line the record starts on (texts span lines)
             rung = _ls_cell(row.get("rung") or "", column="rung", where=where)
             actors = _ls_cell(row.get("actors") or "", column="actors", where=where)
             if rung in (None, []) and not actors:
@@ -244,9 +244,9 @@ def parse_labelstudio_csv(path: Path, *, annotator: str | None, names: dict[str,
                                "timestamp": (row.get("updated_at") or row.get("created_at") or "").strip() or None,
                                **({"note": note} if note else {}),
                                **{k: row[k].strip() for k in META_FIELDS if (row.get(k) or "").strip()}}, who)
-    except csv.Error as e:
-        raise LabelFileError(path=str(path), line=end + 1, detail=(
-            f"cannot parse the CSV from this line on ({e}); is a quote (\") left open? Export again from Label Studio")) from e
+    except CsvBreak as e:
+        raise LabelFileError(path=str(path), line=e.line, detail=(
+            f"cannot parse the CSV from this line on ({e.error}); is a quote (\") left open? Export again from Label Studio")) from e
 
 
 def _split_doccano(labels: list[Any], *, where: str, codebook: Codebook) -> tuple[list[str], list[str]]:
@@ -321,16 +321,15 @@ def parse_csv(path: Path, *, annotator: str | None, names: dict[str, str],
     if {"segment_id", "annotation_id"} <= columns:
         yield from parse_labelstudio_csv(path, annotator=annotator, names=names, users=users)
         return
-    start = reader.line_num + 1
+    rows = csv_rows(reader)
     while True:
         try:
-            row = next(reader)
+            _, row = next(rows)
         except StopIteration:
             return
-        except csv.Error as e:  # an unterminated quote would otherwise swallow the rest of the file
-            raise LabelFileError(path=str(path), line=start, detail=(
-                f"cannot parse the CSV from this line on ({e}); is a quote (\") left open? Save the sheet again as CSV")) from e
-        start = reader.line_num + 1
+        except CsvBreak as e:  # an unterminated quote would otherwise swallow the rest of the file
+            raise LabelFileError(path=str(path), line=e.line, detail=(
+                f"cannot parse the CSV from this line on ({e.error}); is a quote (\") left open? Save the sheet again as CSV")) from e
         text = row.get("text")
         row = {k: (v or "").strip() for k, v in row.items() if k is not None}
         row["text"] = text  # the segment text exactly as exported
