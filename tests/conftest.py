@@ -82,3 +82,32 @@ def tiny_model_dir(tmp_path_factory, tiny_model, tiny_records) -> Path:
     directory = tmp_path_factory.mktemp("models") / "tiny"
     save_model(tiny_model.backend, directory, manifest={"name": "tiny", "_extra_files": {"heldout_predictions.jsonl": heldout_records(tiny_model, tiny_records)}})
     return directory
+
+
+CHROMIUM = Path("/usr/bin/chromium")
+CHROMEDRIVER = Path("/usr/bin/chromedriver")
+CHROME_FLAGS = ("--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--disable-quic", "--no-first-run",
+                "--disable-background-networking", "--disable-component-update", "--disable-sync", "--window-size=1280,1400")
+
+
+@pytest.fixture(scope="module")
+def browser():
+    """Headless Chromium through Selenium (the `browser` tests); skipped, with the reason, without Debian's chromium."""
+    import tempfile
+
+    missing = [str(p) for p in (CHROMIUM, CHROMEDRIVER) if not p.exists()]
+    if missing:
+        pytest.skip(f"headless browser tests need {' and '.join(missing)} (apt-get install chromium chromium-driver)")
+    pytest.importorskip("selenium")
+    from selenium import webdriver
+    from selenium.webdriver.chrome.service import Service
+
+    options = webdriver.ChromeOptions()
+    options.binary_location = str(CHROMIUM)
+    for flag in CHROME_FLAGS:
+        options.add_argument(flag)
+    options.add_argument(f"--user-data-dir={tempfile.mkdtemp(prefix='samskab-chromium-')}")
+    driver = webdriver.Chrome(service=Service(str(CHROMEDRIVER)), options=options)
+    driver.set_page_load_timeout(60)
+    yield driver
+    driver.quit()

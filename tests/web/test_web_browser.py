@@ -6,15 +6,9 @@ Skipped (with the reason) when /usr/bin/chromium or /usr/bin/chromedriver is mis
 
 from __future__ import annotations
 
-import tempfile
 from pathlib import Path
 
 import pytest
-
-CHROMIUM = Path("/usr/bin/chromium")
-CHROMEDRIVER = Path("/usr/bin/chromedriver")
-CHROME_FLAGS = ("--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--disable-quic", "--no-first-run",
-                "--disable-background-networking", "--disable-component-update", "--disable-sync", "--window-size=1280,1400")
 
 pytestmark = pytest.mark.browser
 WAIT_S = 90  # generous: a busy 2-core machine can take many seconds to classify and render a page
@@ -28,27 +22,6 @@ def wait_for(driver, css: str, *, timeout: float = WAIT_S):
 
     return WebDriverWait(driver, timeout).until(ec.presence_of_all_elements_located((By.CSS_SELECTOR, css)),
                                                 message=f"nothing matched {css!r} within {timeout} s on {driver.current_url}")
-
-
-@pytest.fixture(scope="module")
-def browser():
-    missing = [str(p) for p in (CHROMIUM, CHROMEDRIVER) if not p.exists()]
-    if missing:
-        pytest.skip(f"headless browser tests need {' and '.join(missing)} (apt-get install chromium chromium-driver)")
-    pytest.importorskip("selenium")
-    from selenium import webdriver
-    from selenium.webdriver.chrome.service import Service
-
-    options = webdriver.ChromeOptions()
-    options.binary_location = str(CHROMIUM)
-    for flag in CHROME_FLAGS:
-        options.add_argument(flag)
-    profile = tempfile.mkdtemp(prefix="samskab-chromium-")
-    options.add_argument(f"--user-data-dir={profile}")
-    driver = webdriver.Chrome(service=Service(str(CHROMEDRIVER)), options=options)
-    driver.set_page_load_timeout(60)
-    yield driver
-    driver.quit()
 
 
 def click_and_wait(driver, element, css: str, *, timeout: float = WAIT_S):
@@ -106,8 +79,6 @@ def test_municipality_page_renders_chart(browser, server_url, tmp_path):
 
 
 def test_error_page_in_browser(browser, server_url):
-    from selenium.webdriver.common.by import By
-
     browser.get(server_url + "/municipality/Arhus")
     assert "Mente du Aarhus?" in wait_for(browser, "p.message")[0].text
 
