@@ -6,12 +6,10 @@ Skipped (with the reason) when /usr/bin/chromium or /usr/bin/chromedriver is mis
 
 from __future__ import annotations
 
-
 import pytest
 
 from pipeline.codebook import load_codebook
 from pipeline.report import build_report
-
 
 pytestmark = pytest.mark.browser
 
