@@ -81,3 +81,16 @@ def label_file(tmp_path: Path, labelled) -> Path:  # noqa: ANN001
     path = tmp_path / "train.jsonl"
     path.write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in labelled), encoding="utf-8")
     return path
+
+
+@pytest.fixture(scope="session")
+def ladder_dir(tmp_path_factory, labelled) -> Path:  # noqa: ANN001
+    """A real (tiny) ladder model folder, trained once on the hand-made segments."""
+    from pipeline.config import ModelConfig
+    from pipeline.models import save_model
+    from pipeline.train import fit_model
+
+    model = fit_model(labelled, ModelConfig(backend="ladder", min_df=1, C=20.0, actor_C=20.0))
+    directory = tmp_path_factory.mktemp("models") / "ladder"
+    save_model(model.backend, directory, manifest={"name": "ladder"})
+    return directory

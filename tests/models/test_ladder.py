@@ -1,19 +1,8 @@
 """The sentence-pooling (ladder) backend by behaviour."""
 
 import numpy as np
-import pytest
 
-from pipeline.config import ModelConfig
-from pipeline.models import load_model, save_model
-from pipeline.train import fit_model
-
-
-@pytest.fixture(scope="module")
-def ladder_dir(tmp_path_factory, labelled):  # noqa: ANN001
-    model = fit_model(labelled, ModelConfig(backend="ladder", min_df=1, C=20.0, actor_C=20.0))
-    directory = tmp_path_factory.mktemp("models") / "ladder"
-    save_model(model.backend, directory, manifest={"name": "ladder"})
-    return directory
+from pipeline.models import load_model
 
 
 def test_learns_saves_and_reloads_identically(ladder_dir, labelled):  # noqa: ANN001

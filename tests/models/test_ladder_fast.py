@@ -17,9 +17,8 @@ import pytest
 from pipeline.codebook import load_codebook
 from pipeline.config import ModelConfig
 from pipeline.features import analyse
-from pipeline.models import load_model, save_model
+from pipeline.models import load_model
 from pipeline.models.ladder import _Featuriser
-from pipeline.train import fit_model
 
 ROOT = Path(__file__).resolve().parents[2]
 ODD = ["", "...", "§", "§ 17, stk. 4", "İstanbul og Åbenrå. Næste sætning!", "STRASSE ß ǅemal. Ⅻ punkter",
@@ -63,14 +62,6 @@ def test_fast_analysis_and_features_equal_the_reference(texts):  # noqa: ANN001
         assert per_fast == per_ref, t[:80]
         assert dense_fast == dense_ref, t[:80]
     assert analyse("Kort. Tekst", fast.lexicon).token_sent == [0, 1]
-
-
-@pytest.fixture(scope="module")
-def ladder_dir(tmp_path_factory, labelled):  # noqa: ANN001
-    model = fit_model(labelled, ModelConfig(backend="ladder", min_df=1, C=20.0, actor_C=20.0))
-    directory = tmp_path_factory.mktemp("models") / "ladder"
-    save_model(model.backend, directory, manifest={"name": "ladder"})
-    return directory
 
 
 def test_fast_predictions_and_evidence_equal_the_reference(ladder_dir, labelled, texts):  # noqa: ANN001
