@@ -483,3 +483,28 @@ def test_noise_segments_are_not_classified(client):
     assert page.status_code == 200 and "ikke vurderet" in page.text and "indholdsfortegnelse" in page.text
     only_noise = client.post("/api/classify", json={"text": "Indholdsfortegnelse\n1. Godkendelse af dagsorden\n2. Eventuelt"}).json()
     assert only_noise["document"]["n_segments"] >= 1  # nothing but noise: judged anyway, so there is an answer
+
+
+def test_check_takes_the_library_classification(client, monkeypatch):
+    """One place computes a document's classification: the page and the API show what
+    `classify.classify_document` (the library, as `samskab explain --file`) returns, agenda-item titles included."""
+    from pipeline import classify
+
+    results = []
+    library = classify.classify_document
+
+    def spy(*args, **kwargs):
+        results.append(library(*args, **kwargs))
+        return results[-1]
+
+    monkeypatch.setattr(classify, "classify_document", spy)
+    body = client.post("/api/classify", json={"text": MINUTES}).json()
+    assert len(results) == 1
+    preds, document = results[0]
+    assert [(s["id"], s["rung"], s["rung_proba"], s["item"]) for s in body["segments"]] == [
+        (p["id"], p["rung"], p["rung_proba"], p.get("item")) for p in preds]
+    assert [s["item"] for s in body["segments"] if s["item"]][-1] == "2. Dialogmøde om skolestruktur"
+    assert (body["document"]["rung"], body["document"]["rung_proba"]) == (document["rung"], document["rung_proba"])
+    page = client.post("/check", data={"text": MINUTES}).text
+    assert len(results) == 2
+    assert '<h3 class="item-title">2. Dialogmøde om skolestruktur</h3>' in page
