@@ -4,8 +4,8 @@
 Final labels = the writers' labels (raw/), with the actor lists replaced where the
 adjudication (agreement/adjudicated.jsonl), the actor review under the adjudication
 rules (review/actors.jsonl) or the review of professionals/administration under the
-revised rule adj_3 (review/actors_institutions.jsonl) settled them, applied in that
-order; ``annotator`` records who decided.
+revised rule adj_3 (review/actors_institutions.jsonl) or of politicians under the
+revised rule adj_1 (review/actors_politicians.jsonl) settled them, applied in that order; ``annotator`` records who decided.
 
 Splits are stratified by rung and grouped: segments whose word 3-gram Jaccard
 similarity is >= 0.3 are put in one group, and a group never crosses splits.
@@ -58,7 +58,8 @@ def groups_of(records: list[dict]) -> list[int]:
 def main() -> None:
     records = [json.loads(line) for f in sorted(glob.glob(str(RAW / "*.jsonl"))) for line in open(f, encoding="utf-8") if line.strip()]
     overrides = [("adjudicated", OUT / "agreement" / "adjudicated.jsonl"), ("actor-review", OUT / "review" / "actors.jsonl"),
-                 ("institution-review", OUT / "review" / "actors_institutions.jsonl")]
+                 ("institution-review", OUT / "review" / "actors_institutions.jsonl"),
+                 ("politicians-review", OUT / "review" / "actors_politicians.jsonl")]
     for who, path in overrides:
         if not path.is_file():
             continue
