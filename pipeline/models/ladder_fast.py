@@ -1,0 +1,339 @@
+"""Batch-vectorised featuriser and evidence for the ladder backend (issue 15).
+
+The reference (``_Featuriser.__call__`` + ``LadderBackend._matrices`` / ``_cue_summary`` /
+``_evidence``) builds feature-name strings per sentence and looks them up one by one. Here
+the same features come from integer records per distinct word, gathered for a whole batch
+with numpy:
+
+* every distinct word gets, once, an id and a record: whether it is a content word, its
+  lemma's id for bigrams, the model-vocabulary ids of its features (``w:`` lemma and ``p:``
+  compound parts that the model knows) and whether it starts a cue match;
+* a batch is split into sentences, the words of each sentence are found with one
+  ``findall`` and turned into word ids with one ``map``; unigram and part features are a
+  ragged gather, bigrams are ``prev_lemma * K + lemma`` keys looked up with
+  ``np.searchsorted`` in the sorted keys of the model's known bigrams, and the CSR
+  matrices are built from the index arrays;
+* cue matches (rare) are decided in Python for the words that start one, exactly as
+  ``CueMatcher.cue_features`` decides them;
+* evidence is chosen with sorts over the same sparse products (ties broken as
+  ``heapq.nlargest`` breaks them), leaving only the output dicts to Python.
+
+Same answers as the reference; ``tests/models/test_ladder_fast.py`` compares them.
+"""
+
+from __future__ import annotations
+
+from typing import Any, NamedTuple
+
+import numpy as np
+
+from pipeline.features import WORD, WORD_CACHE_LIMIT, _analyse_reference, sentence_spans
+from pipeline.models.ladder import N_RUNGS
+
+NOT_CONTENT = -2  # head id of a word that gives no content feature (function word, number, ...)
+UNKNOWN_HEAD = -1  # a content word whose lemma is in no known bigram (it still breaks bigram chains)
+
+
+class Batch(NamedTuple):
+    """What stage 1/2 and the evidence need from a batch of texts."""
+
+    x: Any  # segment tf-idf (CSR)
+    xs: Any  # sentence tf-idf (CSR)
+    owner: np.ndarray  # segment of every sentence
+    cue_rung: np.ndarray
+    cue_flags: np.ndarray
+    sentences: list[list[tuple[int, int]]]  # character spans of each text's sentences
+
+
+class _Grow:
+    """A growing 1-d numpy array (amortised appends)."""
+
+    def __init__(self, dtype: Any, fill: int = 0) -> None:
+        self.a = np.full(1024, fill, dtype=dtype)
+        self.n = 0
+        self.fill = fill
+
+    def append(self, values: list[int]) -> int:
+        start = self.n
+        need = start + len(values)
+        if need > len(self.a):
+            bigger = np.full(max(need, 2 * len(self.a)), self.fill, dtype=self.a.dtype)
+            bigger[:start] = self.a[:start]
+            self.a = bigger
+        self.a[start:need] = values
+        self.n = need
+        return start
+
+
+class FastFeaturiser:
+    """Texts -> ``Batch`` for one loaded ladder model (built once per process)."""
+
+    def __init__(self, backend: Any) -> None:
+        self.backend = backend
+        self.featuriser = backend.featuriser
+        self.lexicon = self.featuriser.lexicon
+        self.cues = self.featuriser.cues
+        self.use_cues = bool(backend.config.cue_features)
+        terms = backend.state["terms"].tolist()
+        self.n_features = len(terms)
+        self.term_id: dict[str, int] = backend.vocab
+        lemma_id: dict[str, int] = {}
+        for t in terms:
+            if t.startswith("w:"):
+                lemma_id.setdefault(t[2:], len(lemma_id))
+        pairs = []
+        for j, t in enumerate(terms):
+            if t.startswith("b:"):
+                rest = t[2:]
+                # every "_" could be the joint (lemmas may hold one): register each reading;
+                # a pair (a, b) is found only if "a_b" is the term, so this is exact
+                for k, ch in enumerate(rest):
+                    if ch == "_":
+                        a = lemma_id.setdefault(rest[:k], len(lemma_id))
+                        b = lemma_id.setdefault(rest[k + 1:], len(lemma_id))
+                        pairs.append((a, b, j))
+        self.lemma_id = lemma_id
+        self.k = max(len(lemma_id), 1)
+        keys = np.array([a * self.k + b for a, b, _ in pairs], dtype=np.int64)
+        order = np.argsort(keys, kind="stable")
+        self.bigram_keys = keys[order]
+        self.bigram_feat = np.array([j for _, _, j in pairs], dtype=np.int64)[order]
+        self.meaning = backend._cue_meaning()
+        self.n_actors = len(backend.codebook.actor_ids)
+        self._reset()
+
+    # -- per-word records ------------------------------------------------------------------
+    def _reset(self) -> None:
+        self.wid: dict[str, int] = {}
+        self.head = _Grow(np.int64, NOT_CONTENT)
+        self.fstart = _Grow(np.int64)
+        self.flen = _Grow(np.int64)
+        self.fflat = _Grow(np.int64)
+        self.cue = _Grow(np.bool_, 0)
+        self.hits: list[tuple[tuple[int, ...], tuple[int, ...]]] = []
+        self.lemmas: list[str] = []
+
+    def _add(self, words: list[str]) -> None:
+        """Records of new words (each once)."""
+        lemma = self.lexicon.lemma
+        content = self.featuriser._content_feats
+        first_hits = self.cues._first_hits
+        term_id, lemma_id = self.term_id, self.lemma_id
+        heads, starts, lens, flat, cue = [], [], [], [], []
+        base = self.fflat.n
+        for w in dict.fromkeys(words):
+            lem = lemma(w)
+            feats = content(w, lem)
+            if feats:
+                heads.append(lemma_id.get(feats[0][2:], UNKNOWN_HEAD))
+                ids = [j for j in map(term_id.get, feats) if j is not None]
+            else:
+                heads.append(NOT_CONTENT)
+                ids = []
+            starts.append(base + len(flat))
+            lens.append(len(ids))
+            flat += ids
+            h = first_hits(w, lem) if self.use_cues else ((), ())
+            cue.append(bool(h[0] or h[1]))
+            self.hits.append(h)
+            self.lemmas.append(lem)
+            self.wid[w] = len(self.wid)
+        self.head.append(heads)
+        self.fstart.append(starts)
+        self.flen.append(lens)
+        self.fflat.append(flat)
+        self.cue.append(cue)
+
+    def _ids(self, words: list[str]) -> np.ndarray:
+        ids = list(map(self.wid.get, words))
+        if None in ids:
+            self._add([w for w, i in zip(words, ids, strict=True) if i is None])
+            ids = list(map(self.wid.__getitem__, words))
+        return np.array(ids, dtype=np.int64)
+
+    # -- a batch ------------------------------------------------------------------------------
+    def __call__(self, texts: list[str]) -> Batch:
+        from scipy.sparse import csr_matrix
+
+        if len(self.wid) > WORD_CACHE_LIMIT:
+            self._reset()
+        self.lexicon.trim()
+        words: list[str] = []
+        sent_len: list[int] = []
+        n_sents: list[int] = []
+        n_words: list[int] = []
+        spans_all: list[list[tuple[int, int]]] = []
+        find = WORD.findall
+        for t in texts:
+            low = t.lower()
+            before = len(words)
+            if len(low) != len(t):  # a few non-Danish letters change length: the plain path
+                a = _analyse_reference(t, self.lexicon)
+                spans = a.sentences
+                words += a.words
+                sent_len += np.bincount(np.asarray(a.token_sent, dtype=np.int64), minlength=len(spans)).tolist()
+            else:
+                spans = sentence_spans(t) or [(0, len(t))]
+                for s, e in spans:
+                    ws = find(low, s, e)
+                    words += ws
+                    sent_len.append(len(ws))
+            spans_all.append(spans)
+            n_sents.append(len(spans))
+            n_words.append(len(words) - before)
+        n, n_sent = len(texts), len(sent_len)
+        wids = self._ids(words)
+        owner = np.repeat(np.arange(n, dtype=np.int64), n_sents)
+        tok_sent = np.repeat(np.arange(n_sent, dtype=np.int64), sent_len)
+
+        # content words: their known features (ragged gather) and bigrams of consecutive heads
+        head = self.head.a[wids]
+        c = np.flatnonzero(head != NOT_CONTENT)
+        c_w, c_sent, c_head = wids[c], tok_sent[c], head[c]
+        lens = self.flen.a[c_w]
+        total = int(lens.sum())
+        ends = np.cumsum(lens)
+        offs = np.arange(total, dtype=np.int64) - np.repeat(ends - lens, lens)
+        rows = [np.repeat(c_sent, lens)]
+        cols = [self.fflat.a[np.repeat(self.fstart.a[c_w], lens) + offs]]
+        if len(c) > 1:
+            same = (c_sent[1:] == c_sent[:-1]) & (c_head[1:] >= 0) & (c_head[:-1] >= 0)
+            pick = np.flatnonzero(same)
+            keys = c_head[pick] * self.k + c_head[pick + 1]
+            if len(self.bigram_keys) and len(keys):
+                pos = np.minimum(np.searchsorted(self.bigram_keys, keys), len(self.bigram_keys) - 1)
+                hit = self.bigram_keys[pos] == keys
+                rows.append(c_sent[pick + 1][hit])
+                cols.append(self.bigram_feat[pos[hit]])
+
+        # cue matches: decided in Python where a word starts one (rare)
+        cue_rung = np.zeros((n, N_RUNGS + 2))
+        cue_rung[:, 0] = 1.0
+        cue_flags = np.zeros((n, self.n_actors, 2))
+        if self.use_cues:
+            cue_pos = np.flatnonzero(self.cue.a[wids])
+            if len(cue_pos):
+                r, cc = self._cue_features(cue_pos, wids, words, tok_sent, owner, np.asarray(n_words, dtype=np.int64),
+                                           cue_rung, cue_flags)
+                rows.append(r)
+                cols.append(cc)
+        rows_a, cols_a = np.concatenate(rows), np.concatenate(cols)
+        ones = np.ones(len(rows_a))
+        sent_counts = csr_matrix((ones, (rows_a, cols_a)), shape=(n_sent, self.n_features))
+        sent_counts.sum_duplicates()
+        seg_counts = csr_matrix((ones, (owner[rows_a], cols_a)), shape=(n, self.n_features))
+        seg_counts.sum_duplicates()
+        tfidf = self.backend._tfidf
+        return Batch(tfidf(seg_counts), tfidf(sent_counts), owner, cue_rung, cue_flags, spans_all)
+
+    def _cue_features(self, cue_pos, wids, words, tok_sent, owner, n_words, cue_rung, cue_flags):  # noqa: ANN001, ANN202
+        """``CueMatcher.cue_features`` for the texts with a cue start: (sentence rows, feature ids) of
+        the cue features, and the cue summary filled in (as ``LadderBackend._cue_summary``)."""
+        cues = self.cues
+        entries, window = cues.entries, cues.window
+        text_start = np.concatenate([[0], np.cumsum(n_words)])
+        text_of = np.searchsorted(text_start, cue_pos, side="right") - 1
+        rows: list[int] = []
+        cols: list[int] = []
+        term_id, meaning = self.term_id, self.meaning
+        hits, lemmas = self.hits, self.lemmas
+        pos_list, text_list, wid_list = cue_pos.tolist(), text_of.tolist(), wids[cue_pos].tolist()
+        i = 0
+        while i < len(pos_list):
+            t = text_list[i]
+            lo, hi = int(text_start[t]), int(text_start[t + 1])
+            found: list[tuple[int, int]] = []
+            words_t = lemmas_t = None
+            while i < len(pos_list) and text_list[i] == t:
+                p = pos_list[i] - lo
+                single, multi = hits[wid_list[i]]
+                found.extend((e, p) for e in single)
+                if multi:
+                    if words_t is None:
+                        words_t = words[lo:hi]
+                        lemmas_t = [lemmas[w] for w in wids[lo:hi].tolist()]
+                    found.extend((e, p) for e in multi if cues._rest_ok(entries[e][3], 1, words_t, lemmas_t, p + 1))
+                i += 1
+            if not found:
+                continue
+            sent_of = tok_sent[lo:hi]
+            kinds = [(entries[e][0], int(sent_of[p])) for e, p in found]
+            negations = [(s, p) for (k, s), (_, p) in zip(kinds, found, strict=True) if k == "negation"]
+            demoted = {s for k, s in kinds if k == "demoting"}
+            taking_part = {s for k, s in kinds if k == "participation"}
+            names: set[str] = set()
+            for (e, p), (kind, s) in zip(found, kinds, strict=True):
+                _, cue_id, target, _ = entries[e]
+                negated = any(ns == s and 0 < p - npos <= window for ns, npos in negations)
+                feats: tuple[str, ...]
+                if kind == "rung":
+                    state = "neg" if negated else ("dem" if s in demoted else "ok")
+                    feats = (f"cue:{cue_id}:{state}", f"cuerung:{target}:{state}")
+                elif kind == "actor" and not negated:
+                    feats = (f"actor:{target}:{'part' if s in taking_part else 'mention'}",)
+                elif kind in ("demoting", "participation"):
+                    feats = (kind,)
+                else:
+                    continue
+                names.update(feats)
+                for f in feats:
+                    j = term_id.get(f)
+                    if j is not None:
+                        rows.append(s)
+                        cols.append(j)
+            best = 0
+            for f in names & meaning.keys():
+                kind, x, y = meaning[f]
+                if kind == "ok":
+                    best = max(best, x)
+                elif kind == "rung":
+                    cue_rung[t, x] = 1.0
+                else:
+                    cue_flags[t, x, y] = 1.0
+            if best:
+                cue_rung[t, 0] = 0.0
+                cue_rung[t, best] = 1.0
+        return np.asarray(rows, dtype=np.int64), np.asarray(cols, dtype=np.int64)
+
+
+def evidence(texts: list[str], sentences: list[list[tuple[int, int]]], rungs: np.ndarray, xs: Any, owner: np.ndarray,
+             contrib: np.ndarray, terms: list[str], k: int) -> list[list[dict[str, Any]]]:
+    """``LadderBackend._evidence`` with the choices made by sorting: the top-k sentences of each
+    segment by their stage-1 score for its rung (ties: the earlier sentence, as ``heapq.nlargest``),
+    sentences without features skipped, and each one's top 5 positive pushes (ties: the lower
+    feature index)."""
+    out: list[list[dict[str, Any]]] = [[] for _ in texts]
+    n_s = len(owner)
+    if not n_s:
+        return out
+    row_rung = rungs[owner]
+    scores = np.zeros(n_s)
+    for r in np.unique(row_rung):
+        mask = row_rung == r
+        scores[mask] = xs[mask] @ contrib[r]
+    seg_start = np.concatenate([[0], np.cumsum(np.bincount(owner, minlength=len(texts)))])
+    order = np.lexsort((np.arange(n_s), -scores, owner))
+    rank = np.arange(n_s) - seg_start[owner[order]]
+    chosen = order[rank < k]
+    indptr = xs.indptr
+    lo = indptr[chosen]
+    ln = indptr[chosen + 1] - lo
+    chosen, lo, ln = chosen[ln > 0], lo[ln > 0], ln[ln > 0]
+    total = int(ln.sum())
+    grp = np.repeat(np.arange(len(chosen)), ln)
+    starts = np.cumsum(ln) - ln
+    pos = np.repeat(lo, ln) + (np.arange(total) - np.repeat(starts, ln))
+    pushes = xs.data[pos] * contrib[row_rung[chosen][grp], xs.indices[pos]]
+    o = np.lexsort((pos, -pushes, grp))
+    top_rank = np.arange(total) - starts[grp[o]]
+    sel = o[(top_rank < 5) & (pushes[o] > 0)]
+    n_terms = np.bincount(grp[sel], minlength=len(chosen)).tolist()
+    term_idx, term_push = xs.indices[pos[sel]].tolist(), pushes[sel].tolist()
+    seg_of, first = owner[chosen].tolist(), seg_start[owner[chosen]].tolist()
+    at = 0
+    for j, i, f, m, score in zip(chosen.tolist(), seg_of, first, n_terms, scores[chosen].tolist(), strict=True):
+        s, e = sentences[i][j - f]
+        out[i].append({"sentence": texts[i][s:e], "score": round(score, 4), "start": s, "end": e, "rung": int(rungs[i]),
+                       "terms": [[terms[t], round(p, 4)] for t, p in zip(term_idx[at:at + m], term_push[at:at + m], strict=True)]})
+        at += m
+    return out
