@@ -110,6 +110,10 @@ class FastFeaturiser:
         self.flen = _Grow(np.int64)
         self.fflat = _Grow(np.int64)
         self.cue = _Grow(np.bool_, 0)
+        self.multi = _Grow(np.bool_, 0)
+        self.sstart = _Grow(np.int64)
+        self.slen = _Grow(np.int64)
+        self.sflat = _Grow(np.int64)
         self.hits: list[tuple[tuple[int, ...], tuple[int, ...]]] = []
         self.lemmas: list[str] = []
 
@@ -120,7 +124,8 @@ class FastFeaturiser:
         first_hits = self.cues._first_hits
         term_id, lemma_id = self.term_id, self.lemma_id
         heads, starts, lens, flat, cue = [], [], [], [], []
-        base = self.fflat.n
+        multi, sstarts, slens, sflat = [], [], [], []
+        base, sbase = self.fflat.n, self.sflat.n
         for w in dict.fromkeys(words):
             lem = lemma(w)
             feats = content(w, lem)
@@ -135,6 +140,10 @@ class FastFeaturiser:
             flat += ids
             h = first_hits(w, lem) if self.use_cues else ((), ())
             cue.append(bool(h[0] or h[1]))
+            multi.append(bool(h[1]))
+            sstarts.append(sbase + len(sflat))
+            slens.append(len(h[0]))
+            sflat += h[0]
             self.hits.append(h)
             self.lemmas.append(lem)
             self.wid[w] = len(self.wid)
@@ -143,6 +152,10 @@ class FastFeaturiser:
         self.flen.append(lens)
         self.fflat.append(flat)
         self.cue.append(cue)
+        self.multi.append(multi)
+        self.sstart.append(sstarts)
+        self.slen.append(slens)
+        self.sflat.append(sflat)
 
     def _ids(self, words: list[str]) -> np.ndarray:
         ids = list(map(self.wid.get, words))
@@ -211,9 +224,9 @@ class FastFeaturiser:
         cue_rung[:, 0] = 1.0
         cue_flags = np.zeros((n, self.n_actors, 2))
         if self.use_cues:
-            cue_pos = np.flatnonzero(self.cue.a[wids])
-            if len(cue_pos):
-                r, cc = self._cue_features(cue_pos, wids, words, tok_sent, owner, np.asarray(n_words, dtype=np.int64),
+            cue_tok = np.flatnonzero(self.cue.a[wids])
+            if len(cue_tok):
+                r, cc = self._cue_features(cue_tok, wids, words, tok_sent, owner, np.asarray(n_words, dtype=np.int64),
                                            cue_rung, cue_flags)
                 rows.append(r)
                 cols.append(cc)
@@ -226,74 +239,101 @@ class FastFeaturiser:
         tfidf = self.backend._tfidf
         return Batch(tfidf(seg_counts), tfidf(sent_counts), owner, cue_rung, cue_flags, spans_all)
 
-    def _cue_features(self, cue_pos, wids, words, tok_sent, owner, n_words, cue_rung, cue_flags):  # noqa: ANN001, ANN202
-        """``CueMatcher.cue_features`` for the texts with a cue start: (sentence rows, feature ids) of
-        the cue features, and the cue summary filled in (as ``LadderBackend._cue_summary``)."""
+    def _cue_features(self, cue_tok, wids, words, tok_sent, owner, n_words, cue_rung, cue_flags):  # noqa: ANN001, ANN202
+        """``CueMatcher.cue_features`` for the batch, vectorised over the cue matches: (sentence rows,
+        feature ids) of the cue features; fills the cue summary (as ``LadderBackend._cue_summary``)."""
+        meta = self._cue_meta()
         cues = self.cues
-        entries, window = cues.entries, cues.window
-        text_start = np.concatenate([[0], np.cumsum(n_words)])
-        text_of = np.searchsorted(text_start, cue_pos, side="right") - 1
-        rows: list[int] = []
-        cols: list[int] = []
-        term_id, meaning = self.term_id, self.meaning
-        hits, lemmas = self.hits, self.lemmas
-        pos_list, text_list, wid_list = cue_pos.tolist(), text_of.tolist(), wids[cue_pos].tolist()
-        i = 0
-        while i < len(pos_list):
-            t = text_list[i]
-            lo, hi = int(text_start[t]), int(text_start[t + 1])
-            found: list[tuple[int, int]] = []
-            words_t = lemmas_t = None
-            while i < len(pos_list) and text_list[i] == t:
-                p = pos_list[i] - lo
-                single, multi = hits[wid_list[i]]
-                found.extend((e, p) for e in single)
-                if multi:
-                    if words_t is None:
-                        words_t = words[lo:hi]
-                        lemmas_t = [lemmas[w] for w in wids[lo:hi].tolist()]
-                    found.extend((e, p) for e in multi if cues._rest_ok(entries[e][3], 1, words_t, lemmas_t, p + 1))
-                i += 1
-            if not found:
-                continue
-            sent_of = tok_sent[lo:hi]
-            kinds = [(entries[e][0], int(sent_of[p])) for e, p in found]
-            negations = [(s, p) for (k, s), (_, p) in zip(kinds, found, strict=True) if k == "negation"]
-            demoted = {s for k, s in kinds if k == "demoting"}
-            taking_part = {s for k, s in kinds if k == "participation"}
-            names: set[str] = set()
-            for (e, p), (kind, s) in zip(found, kinds, strict=True):
-                _, cue_id, target, _ = entries[e]
-                negated = any(ns == s and 0 < p - npos <= window for ns, npos in negations)
-                feats: tuple[str, ...]
-                if kind == "rung":
-                    state = "neg" if negated else ("dem" if s in demoted else "ok")
-                    feats = (f"cue:{cue_id}:{state}", f"cuerung:{target}:{state}")
-                elif kind == "actor" and not negated:
-                    feats = (f"actor:{target}:{'part' if s in taking_part else 'mention'}",)
-                elif kind in ("demoting", "participation"):
-                    feats = (kind,)
-                else:
-                    continue
-                names.update(feats)
-                for f in feats:
-                    j = term_id.get(f)
-                    if j is not None:
-                        rows.append(s)
-                        cols.append(j)
-            best = 0
-            for f in names & meaning.keys():
-                kind, x, y = meaning[f]
-                if kind == "ok":
-                    best = max(best, x)
-                elif kind == "rung":
-                    cue_rung[t, x] = 1.0
-                else:
-                    cue_flags[t, x, y] = 1.0
-            if best:
-                cue_rung[t, 0] = 0.0
-                cue_rung[t, best] = 1.0
-        return np.asarray(rows, dtype=np.int64), np.asarray(cols, dtype=np.int64)
+        w = wids[cue_tok]
+        lens = self.slen.a[w]
+        total = int(lens.sum())
+        offs = np.arange(total, dtype=np.int64) - np.repeat(np.cumsum(lens) - lens, lens)
+        hit_pos = [np.repeat(cue_tok, lens)]
+        hit_e = [self.sflat.a[np.repeat(self.sstart.a[w], lens) + offs]]
+        multi_tok = cue_tok[self.multi.a[w]]
+        if len(multi_tok):  # multi-word cues: the rest of the pattern checked in Python, in the text only
+            text_end = np.cumsum(n_words)
+            ends = text_end[np.searchsorted(text_end, multi_tok, side="right")].tolist()
+            entries, hits, lemmas = cues.entries, self.hits, self.lemmas
+            extra_pos, extra_e = [], []
+            for g, hi in zip(multi_tok.tolist(), ends, strict=True):
+                wid = int(wids[g])
+                for e in hits[wid][1]:
+                    parts = entries[e][3]
+                    stop = min(g + 1 + 2 * len(parts), hi)
+                    ws = words[g + 1:stop]
+                    ls = [lemmas[x] for x in wids[g + 1:stop].tolist()]
+                    if cues._rest_ok(parts, 1, ws, ls, 0):
+                        extra_pos.append(g)
+                        extra_e.append(e)
+            hit_pos.append(np.asarray(extra_pos, dtype=np.int64))
+            hit_e.append(np.asarray(extra_e, dtype=np.int64))
+        pos, e = np.concatenate(hit_pos), np.concatenate(hit_e)
+        if not len(pos):
+            return pos, e
+        kind, target, sent = meta["kind"][e], meta["target"][e], tok_sent[pos]
+        n_sent = len(owner)
+        # negated: the nearest negation before the match, in its sentence, within the window
+        is_neg = kind == 2
+        neg_order = np.argsort(pos[is_neg], kind="stable")
+        npos, nsent = pos[is_neg][neg_order], sent[is_neg][neg_order]
+        j = np.searchsorted(npos, pos, side="left") - 1
+        jj = np.maximum(j, 0)
+        negated = (j >= 0) & (nsent[jj] == sent) & (pos - npos[jj] <= cues.window) if len(npos) else np.zeros(len(pos), bool)
+        demoted = np.zeros(n_sent, dtype=bool)
+        demoted[sent[kind == 3]] = True
+        taking_part = np.zeros(n_sent, dtype=bool)
+        taking_part[sent[kind == 4]] = True
+        seg = owner[sent]
+        rows, cols = [], []
+        # rung cues: state ok / neg / dem; features cue:<id>:<state> and cuerung:<rung>:<state>
+        r = kind == 0
+        state = np.where(negated[r], 1, np.where(demoted[sent[r]], 2, 0))
+        rows += [sent[r], sent[r]]
+        cols += [meta["cue_term"][e[r], state], meta["cuerung_term"][target[r], state]]
+        ok = state == 0
+        best = np.zeros(len(cue_rung), dtype=np.int64)
+        np.maximum.at(best, seg[r][ok], target[r][ok])
+        cue_rung[best > 0, 0] = 0.0
+        cue_rung[np.flatnonzero(best), best[best > 0]] = 1.0
+        cue_rung[seg[r][state == 1], N_RUNGS] = 1.0
+        cue_rung[seg[r][state == 2], N_RUNGS + 1] = 1.0
+        # actor cues not negated: taking part (a participation cue in the sentence) or mentioned
+        a = (kind == 1) & ~negated
+        how = np.where(taking_part[sent[a]], 0, 1)
+        rows.append(sent[a])
+        cols.append(meta["actor_term"][target[a], how])
+        cue_flags[seg[a], target[a], how] = 1.0
+        # demoting and participation cues are features themselves
+        for k, name in ((3, "demoting"), (4, "participation")):
+            m = kind == k
+            rows.append(sent[m])
+            cols.append(np.full(int(m.sum()), self.term_id.get(name, -1), dtype=np.int64))
+        rows_a, cols_a = np.concatenate(rows), np.concatenate(cols)
+        known = cols_a >= 0
+        return rows_a[known], cols_a[known]
+
+    def _cue_meta(self) -> dict[str, np.ndarray]:
+        """Per cue entry: kind code, target (rung or actor index) and the term ids of its features."""
+        found = self.__dict__.get("_meta")
+        if found is not None:
+            return found
+        codes = {"rung": 0, "actor": 1, "negation": 2, "demoting": 3, "participation": 4}
+        actor_ids = self.backend.codebook.actor_ids
+        entries = self.cues.entries
+        get = self.term_id.get
+        states = ("ok", "neg", "dem")
+        kind = np.array([codes[k] for k, *_ in entries], dtype=np.int64)
+        target = np.array([t if k == "rung" else (actor_ids.index(t) if k == "actor" else 0) for k, _, t, _ in entries],
+                          dtype=np.int64)
+        cue_term = np.array([[get(f"cue:{cue_id}:{st}", -1) for st in states] for _, cue_id, _, _ in entries], dtype=np.int64)
+        n_rung = max([t for k, _, t, _ in entries if k == "rung"] + [N_RUNGS - 1]) + 1
+        cuerung_term = np.array([[get(f"cuerung:{r}:{st}", -1) for st in states] for r in range(n_rung)], dtype=np.int64)
+        actor_term = np.array([[get(f"actor:{a}:{how}", -1) for how in ("part", "mention")] for a in actor_ids],
+                              dtype=np.int64).reshape(len(actor_ids), 2)
+        found = self._meta = {"kind": kind, "target": target, "cue_term": cue_term, "cuerung_term": cuerung_term,
+                              "actor_term": actor_term}
+        return found
 
 
 def evidence(texts: list[str], sentences: list[list[tuple[int, int]]], rungs: np.ndarray, xs: Any, owner: np.ndarray,
