@@ -49,17 +49,13 @@ class Lexicon:
     """Lemma look-up and compound splitting, both memoised per word."""
 
     def __init__(self) -> None:
-        from spacy.lang.da.stop_words import STOP_WORDS
+        from pipeline.nlp import LemmaCache, danish_stop_words, lemma_forms
 
-        from pipeline.nlp import LemmaCache, _lemma_lookup_table
-
-        self.stop = frozenset(STOP_WORDS) | {"kommune", "kommunen", "mere", "også", "blive", "få", "del"}
+        self.stop = danish_stop_words() | {"kommune", "kommunen", "mere", "også", "blive", "få", "del"}
         self._lemma = LemmaCache()
-        table = _lemma_lookup_table()
-        from spacy.strings import get_string_id
-
-        self._form_known = lambda w: table.get(get_string_id(w)) is not None
-        self._lemmas = {v.lower() for v in table.values() if isinstance(v, str) and len(v) >= MIN_PART}
+        forms = lemma_forms()
+        self._form_known = forms.__contains__
+        self._lemmas = {v.lower() for v in set(forms.values()) if isinstance(v, str) and len(v) >= MIN_PART}
         self._parts: dict[str, tuple[str, ...]] = {}
 
     def lemma(self, word: str) -> str:
