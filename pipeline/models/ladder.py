@@ -455,8 +455,15 @@ class LadderBackend(Backend):
 
     @classmethod
     def load(cls, directory, config, codebook):  # noqa: ANN001
+        from pipeline.models import read_manifest, state_cache
+
         backend = cls(config, codebook)
-        backend.state = load_trusted_skops(directory, MODEL_FILE, TRUSTED_TYPES)
+        digest = str(read_manifest(Path(directory)).get("files", {}).get(MODEL_FILE, ""))  # verified by load_model
+        state = state_cache.load_cached(digest)
+        if state is None:
+            state = load_trusted_skops(directory, MODEL_FILE, TRUSTED_TYPES)
+            state_cache.store(digest, state)
+        backend.state = state
         return backend
 
 
