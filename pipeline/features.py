@@ -54,8 +54,10 @@ class Lexicon:
         self.stop = danish_stop_words() | {"kommune", "kommunen", "mere", "også", "blive", "få", "del"}
         self._lemma = LemmaCache()
         forms = lemma_forms()
-        self._form_known = forms.__contains__
         self._lemmas = {v.lower() for v in set(forms.values()) if isinstance(v, str) and len(v) >= MIN_PART}
+        #: lemmas and table forms in one set: ``known`` is one look-up (compound splitting makes dozens per new word)
+        self._known = set(forms)
+        self._known.update(self._lemmas)
         self._parts: dict[str, tuple[str, ...]] = {}
 
     def lemma(self, word: str) -> str:
@@ -71,7 +73,7 @@ class Lexicon:
             self._parts.clear()
 
     def known(self, word: str) -> bool:
-        return word in self._lemmas or self._form_known(word)
+        return word in self._known
 
     def parts(self, word: str) -> tuple[str, ...]:
         """Parts of an unknown compound (modifiers as written, the head as a lemma).
@@ -104,8 +106,9 @@ class Lexicon:
     def _head_only(self, word: str) -> list[str] | None:
         """An unknown modifier before a known head of five letters or more
         ("samskabelses|projektet")."""
+        known = self._known
         for i in range(4, len(word) - 4):
-            if self.known(word[i:]) and len(word) - i >= 5:
+            if len(word) - i >= 5 and word[i:] in known:
                 return [word[:i], word[i:]]
         return None
 
@@ -113,15 +116,18 @@ class Lexicon:
         """Longest known modifier first, then a known (or splittable) rest."""
         if depth == 0:
             return None
+        known = self._known
         for i in range(len(word) - MIN_PART, MIN_PART - 1, -1):
             head = word[:i]
-            if not self.known(head):
+            if head not in known:
                 continue
             for link in LINKERS:
-                rest = word[i + len(link):] if word[i:].startswith(link) else None
-                if rest is None or len(rest) < MIN_PART:
+                if link and not word.startswith(link, i):
                     continue
-                if self.known(rest):
+                rest = word[i + len(link):]
+                if len(rest) < MIN_PART:
+                    continue
+                if rest in known:
                     return [head, rest]
                 tail = self._split(rest, depth - 1)
                 if tail:
@@ -240,6 +246,7 @@ class CueMatcher:
             else:
                 for form in {part, lexicon.lemma(part)}:
                     self._plain.setdefault(form, []).append(i)
+        self._inner_any = re.compile("|".join(re.escape(p) for p, _ in self._inner)) if self._inner else None
         self._word_hits: dict[str, tuple[tuple[int, ...], tuple[int, ...]]] = {}
 
     @staticmethod
@@ -260,11 +267,18 @@ class CueMatcher:
     def _first_hits(self, w: str, lemma: str) -> tuple[tuple[int, ...], tuple[int, ...]]:
         """Cues whose first part matches word ``w``: (one-word cues, multi-word cues)."""
         found = set(self._any)
-        found.update(i for p, i in self._prefix.get(w[:2], ()) if w.startswith(p))
-        found.update(i for p, i in self._suffix.get(w[-2:], ()) if w.endswith(p))
-        found.update(i for p, i in self._inner if p in w)
+        prefix = self._prefix.get(w[:2])
+        if prefix:
+            found.update(i for p, i in prefix if w.startswith(p))
+        suffix = self._suffix.get(w[-2:])
+        if suffix:
+            found.update(i for p, i in suffix if w.endswith(p))
+        if self._inner_any is not None and self._inner_any.search(w):  # one search rules out most words
+            found.update(i for p, i in self._inner if p in w)
         found.update(self._plain.get(w, ()))
         found.update(self._plain.get(lemma, ()))
+        if not found:
+            return (), ()
         one = tuple(sorted(i for i in found if len(self.entries[i][3]) == 1))
         return one, tuple(sorted(i for i in found if len(self.entries[i][3]) > 1))
 
