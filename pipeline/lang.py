@@ -25,7 +25,10 @@ MIN_LETTERS = 30
 #: Danish, while 5 of 6 full Norwegian samples and all Swedish ones stay non-Danish).
 DANISH_PRIOR = 3.0
 _NEIGHBOURS = frozenset({"no", "nb", "nn", "sv"})
-_SAMPLE_CHARS = 600  # the first 600 characters decide: as accurate here as the whole text, at a third of the time
+#: The first 200 characters decide. Measured (issue 15): with 600, 400, 300, 250, 200 and 150 the
+#: verdicts are the same on all 170 real_dev segments (all Danish), the 46 language samples and
+#: 2,048 generated segments; 200 costs a third of 600 (the batch walk is one step per character).
+_SAMPLE_CHARS = 200
 
 
 @functools.lru_cache(maxsize=1)
