@@ -59,6 +59,7 @@ class Lexicon:
         self._known = set(forms)
         self._known.update(self._lemmas)
         self._parts: dict[str, tuple[str, ...]] = {}
+        self._split_memo: dict[tuple[str, int], list[str] | None] = {}
 
     def lemma(self, word: str) -> str:
         return self._lemma(word)
@@ -71,6 +72,8 @@ class Lexicon:
             self._lemma = LemmaCache()  # a new one, seeded again with the function words
         if len(self._parts) > WORD_CACHE_LIMIT:
             self._parts.clear()
+        if len(self._split_memo) > WORD_CACHE_LIMIT:
+            self._split_memo.clear()
 
     def known(self, word: str) -> bool:
         return word in self._known
@@ -113,9 +116,17 @@ class Lexicon:
         return None
 
     def _split(self, word: str, depth: int) -> list[str] | None:
-        """Longest known modifier first, then a known (or splittable) rest."""
+        """Longest known modifier first, then a known (or splittable) rest (memoised: the rests
+        of new compounds are mostly known heads seen before; results are never mutated)."""
         if depth == 0:
             return None
+        key = (word, depth)
+        found = self._split_memo.get(key, self)
+        if found is self:
+            found = self._split_memo[key] = self._split_new(word, depth)
+        return found
+
+    def _split_new(self, word: str, depth: int) -> list[str] | None:
         known = self._known
         for i in range(len(word) - MIN_PART, MIN_PART - 1, -1):
             head = word[:i]
