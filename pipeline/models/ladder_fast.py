@@ -23,6 +23,7 @@ Same answers as the reference; ``tests/models/test_ladder_fast.py`` compares the
 
 from __future__ import annotations
 
+from itertools import chain
 from typing import Any, NamedTuple
 
 import numpy as np
@@ -116,6 +117,10 @@ class FastFeaturiser:
         self.sflat = _Grow(np.int64)
         self.hits: list[tuple[tuple[int, ...], tuple[int, ...]]] = []
         self.lemmas: list[str] = []
+        self.words: list[str] = []
+        #: white-space separated chunk of lower-cased text -> ids of its words (a word never spans
+        #: white space, so a sentence's words are its chunks' words, found once per distinct chunk)
+        self.chunk: dict[str, tuple[int, ...]] = {}
 
     def _add(self, words: list[str]) -> None:
         """Records of new words (each once)."""
@@ -146,6 +151,7 @@ class FastFeaturiser:
             sflat += h[0]
             self.hits.append(h)
             self.lemmas.append(lem)
+            self.words.append(w)
             self.wid[w] = len(self.wid)
         self.head.append(heads)
         self.fstart.append(starts)
@@ -164,40 +170,52 @@ class FastFeaturiser:
             ids = list(map(self.wid.__getitem__, words))
         return np.array(ids, dtype=np.int64)
 
+    def _chunk_ids(self, chunks: list[str]) -> list[tuple[int, ...]]:
+        found = list(map(self.chunk.get, chunks))
+        if None in found:
+            new = list(dict.fromkeys(c for c, f in zip(chunks, found, strict=True) if f is None))
+            split = [WORD.findall(c) for c in new]
+            ids = self._ids([w for ws in split for w in ws]).tolist()
+            at = 0
+            for c, ws in zip(new, split, strict=True):
+                self.chunk[c] = tuple(ids[at:at + len(ws)])
+                at += len(ws)
+            found = list(map(self.chunk.__getitem__, chunks))
+        return found
+
     # -- a batch ------------------------------------------------------------------------------
     def __call__(self, texts: list[str]) -> Batch:
         from scipy.sparse import csr_matrix
 
-        if len(self.wid) > WORD_CACHE_LIMIT:
+        if len(self.wid) > WORD_CACHE_LIMIT or len(self.chunk) > WORD_CACHE_LIMIT:
             self._reset()
         self.lexicon.trim()
-        words: list[str] = []
-        sent_len: list[int] = []
+        chunks: list[str] = []
+        sent_chunks: list[int] = []
         n_sents: list[int] = []
-        n_words: list[int] = []
         spans_all: list[list[tuple[int, int]]] = []
-        find = WORD.findall
         for t in texts:
             low = t.lower()
-            before = len(words)
             if len(low) != len(t):  # a few non-Danish letters change length: the plain path
                 a = _analyse_reference(t, self.lexicon)
                 spans = a.sentences
-                words += a.words
-                sent_len += np.bincount(np.asarray(a.token_sent, dtype=np.int64), minlength=len(spans)).tolist()
+                chunks += a.words  # a word alone is a chunk of one word
+                sent_chunks += np.bincount(np.asarray(a.token_sent, dtype=np.int64), minlength=len(spans)).tolist()
             else:
                 spans = sentence_spans(t) or [(0, len(t))]
-                for s, e in spans:
-                    ws = find(low, s, e)
-                    words += ws
-                    sent_len.append(len(ws))
+                for s, e in spans:  # sentences begin and end between chunks
+                    cs = low[s:e].split()
+                    chunks += cs
+                    sent_chunks.append(len(cs))
             spans_all.append(spans)
             n_sents.append(len(spans))
-            n_words.append(len(words) - before)
-        n, n_sent = len(texts), len(sent_len)
-        wids = self._ids(words)
+        n, n_sent = len(texts), len(sent_chunks)
+        found = self._chunk_ids(chunks)
+        lens = np.fromiter(map(len, found), dtype=np.int64, count=len(found))
+        wids = np.fromiter(chain.from_iterable(found), dtype=np.int64, count=int(lens.sum()))
         owner = np.repeat(np.arange(n, dtype=np.int64), n_sents)
-        tok_sent = np.repeat(np.arange(n_sent, dtype=np.int64), sent_len)
+        tok_sent = np.repeat(np.repeat(np.arange(n_sent, dtype=np.int64), sent_chunks), lens)
+        n_words = np.bincount(owner[tok_sent], minlength=n)
 
         # content words: their known features (ragged gather) and bigrams of consecutive heads
         head = self.head.a[wids]
@@ -226,8 +244,7 @@ class FastFeaturiser:
         if self.use_cues:
             cue_tok = np.flatnonzero(self.cue.a[wids])
             if len(cue_tok):
-                r, cc = self._cue_features(cue_tok, wids, words, tok_sent, owner, np.asarray(n_words, dtype=np.int64),
-                                           cue_rung, cue_flags)
+                r, cc = self._cue_features(cue_tok, wids, tok_sent, owner, n_words, cue_rung, cue_flags)
                 rows.append(r)
                 cols.append(cc)
         rows_a, cols_a = np.concatenate(rows), np.concatenate(cols)
@@ -239,7 +256,7 @@ class FastFeaturiser:
         tfidf = self.backend._tfidf
         return Batch(tfidf(seg_counts), tfidf(sent_counts), owner, cue_rung, cue_flags, spans_all)
 
-    def _cue_features(self, cue_tok, wids, words, tok_sent, owner, n_words, cue_rung, cue_flags):  # noqa: ANN001, ANN202
+    def _cue_features(self, cue_tok, wids, tok_sent, owner, n_words, cue_rung, cue_flags):  # noqa: ANN001, ANN202
         """``CueMatcher.cue_features`` for the batch, vectorised over the cue matches: (sentence rows,
         feature ids) of the cue features; fills the cue summary (as ``LadderBackend._cue_summary``)."""
         meta = self._cue_meta()
@@ -254,15 +271,16 @@ class FastFeaturiser:
         if len(multi_tok):  # multi-word cues: the rest of the pattern checked in Python, in the text only
             text_end = np.cumsum(n_words)
             ends = text_end[np.searchsorted(text_end, multi_tok, side="right")].tolist()
-            entries, hits, lemmas = cues.entries, self.hits, self.lemmas
+            entries, hits, lemmas, words = cues.entries, self.hits, self.lemmas, self.words
             extra_pos, extra_e = [], []
             for g, hi in zip(multi_tok.tolist(), ends, strict=True):
                 wid = int(wids[g])
                 for e in hits[wid][1]:
                     parts = entries[e][3]
                     stop = min(g + 1 + 2 * len(parts), hi)
-                    ws = words[g + 1:stop]
-                    ls = [lemmas[x] for x in wids[g + 1:stop].tolist()]
+                    following = wids[g + 1:stop].tolist()
+                    ws = [words[x] for x in following]
+                    ls = [lemmas[x] for x in following]
                     if cues._rest_ok(parts, 1, ws, ls, 0):
                         extra_pos.append(g)
                         extra_e.append(e)
