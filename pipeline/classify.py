@@ -59,8 +59,12 @@ def classify_batch(model, records: list[SegmentRecord], *, evidence_k: int = 3, 
             raise DataError(detail=f"record {r['id']!r} has no 'text' string")
     passthrough = PASSTHROUGH + (("text",) if keep_text else ())
     content = [r for r in records if not is_noise(r)]
-    predicted = iter(model.predict_records(content, evidence_k=evidence_k, passthrough=passthrough, vocab=vocab)
-                     if content else [])
+    predicted = iter(model.predict_records(content, evidence_k=evidence_k, passthrough=passthrough) if content else [])
+    flags = iter([])
+    if vocab and content:
+        from pipeline.rules import has_vocabulary
+
+        flags = iter(has_vocabulary([r["text"] for r in content], model.codebook))
     langs = iter(detect_languages([r["text"] for r in records]))
     out = []
     for r in records:
@@ -69,7 +73,9 @@ def classify_batch(model, records: list[SegmentRecord], *, evidence_k: int = 3, 
             if vocab:
                 row["vocab"] = None
         else:
-            row = next(predicted)  # with "vocab" when asked
+            row = next(predicted)
+            if vocab:
+                row["vocab"] = next(flags)
         row["lang"] = next(langs)
         out.append(row)
     return out

@@ -44,7 +44,6 @@ class Batch(NamedTuple):
     cue_rung: np.ndarray
     cue_flags: np.ndarray
     sentences: list[list[tuple[int, int]]]  # character spans of each text's sentences
-    vocab: list[bool]  # rules.has_vocabulary of each text, from the same chunks
 
 
 class _Grow:
@@ -122,7 +121,6 @@ class FastFeaturiser:
         #: white-space separated chunk of lower-cased text -> ids of its words (a word never spans
         #: white space, so a sentence's words are its chunks' words, found once per distinct chunk)
         self.chunk: dict[str, tuple[int, ...]] = {}
-        self.vchunk: dict[str, tuple[bool, tuple[str, ...]]] = {}  # chunk -> VocabularyFlagger.chunk
 
     def _add(self, words: list[str]) -> None:
         """Records of new words (each once)."""
@@ -196,11 +194,9 @@ class FastFeaturiser:
         sent_chunks: list[int] = []
         n_sents: list[int] = []
         spans_all: list[list[tuple[int, int]]] = []
-        odd: list[int] = []
-        for i, t in enumerate(texts):
+        for t in texts:
             low = t.lower()
             if len(low) != len(t):  # a few non-Danish letters change length: the plain path
-                odd.append(i)
                 a = _analyse_reference(t, self.lexicon)
                 spans = a.sentences
                 chunks += a.words  # a word alone is a chunk of one word
@@ -258,33 +254,7 @@ class FastFeaturiser:
         seg_counts = csr_matrix((ones, (owner[rows_a], cols_a)), shape=(n, self.n_features))
         seg_counts.sum_duplicates()
         tfidf = self.backend._tfidf
-        vocab = self._vocab(texts, chunks, np.repeat(owner, sent_chunks), odd)
-        return Batch(tfidf(seg_counts), tfidf(sent_counts), owner, cue_rung, cue_flags, spans_all, vocab)
-
-    def _vocab(self, texts: list[str], chunks: list[str], chunk_text: np.ndarray, odd: list[int]) -> list[bool]:
-        """``rules.has_vocabulary`` of each text from its white-space chunks (``VocabularyFlagger.chunk``,
-        cached per distinct chunk); texts of the plain path ask the flagger itself."""
-        from pipeline.rules import vocabulary_flagger
-
-        flagger = vocabulary_flagger(self.backend.codebook)
-        cache = self.vchunk
-        found = list(map(cache.get, chunks))
-        if None in found:
-            for c, f in zip(chunks, found, strict=True):
-                if f is None and c not in cache:
-                    cache[c] = flagger.chunk(c)
-            found = list(map(cache.__getitem__, chunks))
-        n = len(texts)
-        hit = np.fromiter((h for h, _ in found), dtype=bool, count=len(found))
-        flags = np.zeros(n, dtype=bool)
-        flags[chunk_text[hit]] = True
-        out = flags.tolist()
-        starts = np.searchsorted(chunk_text, np.arange(n + 1)).tolist()
-        for i in np.flatnonzero(~flags).tolist():  # no one-word cue: the multi-word cues, over the words in order
-            out[i] = flagger.multi_match([w for _, ws in found[starts[i]:starts[i + 1]] for w in ws])
-        for i in odd:
-            out[i] = flagger(texts[i])
-        return out
+        return Batch(tfidf(seg_counts), tfidf(sent_counts), owner, cue_rung, cue_flags, spans_all)
 
     def _cue_features(self, cue_tok, wids, tok_sent, owner, n_words, cue_rung, cue_flags):  # noqa: ANN001, ANN202
         """``CueMatcher.cue_features`` for the batch, vectorised over the cue matches: (sentence rows,
