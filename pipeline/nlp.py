@@ -45,7 +45,7 @@ def lemma_forms() -> dict[str, str]:
     spacy-lookups-data's JSON (a fifth of a second, without importing spaCy; spaCy's loader
     hashes every key and takes seconds). ``lemma_forms().get(w)`` equals
     ``_lemma_lookup_table().get(get_string_id(w))`` (keys and look-ups hash alike there);
-    tests compare them. Equal lemma strings are shared to save memory."""
+    tests compare them."""
     import gzip
     from pathlib import Path
 
@@ -58,8 +58,7 @@ def lemma_forms() -> dict[str, str]:
     else:
         with gzip.open(path.with_suffix(".json.gz")) as fh:
             raw = fh.read()
-    shared: dict[str, str] = {}
-    return {k: shared.setdefault(v, v) for k, v in orjson.loads(raw).items()}
+    return orjson.loads(raw)
 
 
 @functools.lru_cache(maxsize=1)

@@ -79,6 +79,8 @@ class VocabularyFlagger:
             return True
         words = [w.rstrip(".") or w for w in self._WORD.findall(lower)]
         verdict = self._word_cache
+        if len(verdict) > 200_000:  # bounded on a long-tailed corpus (pure memoisation)
+            verdict.clear()
         for w in words:
             hit = verdict.get(w)
             if hit is None:

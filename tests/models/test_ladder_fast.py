@@ -90,3 +90,77 @@ def test_word_caches_stay_bounded_and_answers_do_not_change(texts, monkeypatch):
         assert len(small._word_feats) <= 300 + 200 and len(small.lexicon._lemma._cache) <= len(small.lexicon.stop) + 300 + 200
         assert len(small.cues._word_hits) <= 300 + 200 and len(small.lexicon._parts) <= 300 + 200
     assert small(texts[0])[1] == ref(texts[0])[1]
+
+
+def test_batch_featuriser_gives_the_reference_matrices_and_cue_summary(ladder_dir, texts):  # noqa: ANN001
+    """The vectorised batch path (``LadderBackend.fast``) builds the same tf-idf matrices, sentence
+    owners, cue summary and sentence spans as the plain per-text path, batch by batch."""
+    backend = load_model(ladder_dir).backend
+    for i in range(0, len(texts), 400):
+        batch = texts[i:i + 400]
+        got = backend.fast(batch)
+        analyses, _, sents, _ = backend._analyse(batch)
+        x, xs, owner = backend._matrices(sents)
+        cue_rung, cue_flags = backend._cue_summary_reference(sents)
+        assert np.array_equal(got.owner, owner)
+        for a, b in ((got.x, x), (got.xs, xs)):
+            assert a.shape == b.shape and np.array_equal(a.indptr, b.indptr)
+            assert np.allclose(a.toarray(), b.toarray(), atol=1e-12, rtol=0)
+        assert np.array_equal(got.cue_rung, cue_rung) and np.array_equal(got.cue_flags, cue_flags)
+        assert got.sentences == [a.sentences for a in analyses]
+    assert got.cue_rung[:, 1:].any() and got.cue_flags.any()  # cues were compared, not only empty rows
+
+
+def test_batch_featuriser_caches_stay_bounded(ladder_dir, texts, monkeypatch):  # noqa: ANN001
+    import pipeline.models.ladder_fast
+
+    monkeypatch.setattr(pipeline.models.ladder_fast, "WORD_CACHE_LIMIT", 300)
+    small, ref = load_model(ladder_dir).backend, load_model(ladder_dir).backend
+    ref.reference = True
+    batch = texts[-400:]
+    for i in range(0, len(batch), 50):
+        got = small.predict(batch[i:i + 50])
+        want = ref.predict(batch[i:i + 50])
+        assert np.allclose(got.rung_proba, want.rung_proba, atol=1e-6, rtol=0) and got.evidence == want.evidence
+        fast = small.fast
+        assert len(fast.wid) <= 300 + 50 * 120 and len(fast.chunk) <= 300 + 50 * 120
+    assert len(small.fast.wid) < len({w for t in batch for w in t.lower().split()})  # it was reset on the way
+
+
+def test_state_cache_loads_the_same_model_without_scikit_learn(ladder_dir, labelled, tmp_path, monkeypatch):  # noqa: ANN001
+    from pipeline.models.state_cache import FrozenLogisticRegression
+
+    monkeypatch.setenv("SAMSKAB_CACHE_DIR", str(tmp_path / "cache"))
+    first = load_model(ladder_dir)  # reads ladder.skops and writes the cache
+    assert len(list((tmp_path / "cache").glob("*.npz"))) == 1
+    second = load_model(ladder_dir)  # reads the cache
+    assert isinstance(second.backend.state["s1"], FrozenLogisticRegression)
+    assert not isinstance(first.backend.state["s1"], FrozenLogisticRegression)
+    sample = [r["text"] for r in labelled] + ODD
+    a, b = first.predict(sample), second.predict(sample)
+    assert np.array_equal(a.rung_proba, b.rung_proba) and np.array_equal(a.actor_proba, b.actor_proba)
+    assert a.evidence == b.evidence
+    # a damaged cache file is ignored (and the model file read again)
+    for path in (tmp_path / "cache").glob("*.npz"):
+        path.write_bytes(b"not a cache")
+    third = load_model(ladder_dir)
+    assert np.array_equal(third.predict(sample).rung_proba, a.rung_proba)
+    monkeypatch.setenv("SAMSKAB_CACHE_DIR", "")  # off
+    assert not isinstance(load_model(ladder_dir).backend.state["s1"], FrozenLogisticRegression)
+
+
+@pytest.mark.parametrize("n_classes", [2, 5])
+def test_frozen_logistic_regression_predicts_as_scikit_learn(n_classes):  # noqa: ANN001
+    from scipy.sparse import random as sparse_random
+    from sklearn.linear_model import LogisticRegression
+
+    from pipeline.models.state_cache import FrozenLogisticRegression
+
+    rng = np.random.default_rng(0)
+    x = sparse_random(300, 40, density=0.2, format="csr", random_state=1)
+    y = rng.integers(0, n_classes, 300)
+    lr = LogisticRegression(C=3.0, max_iter=500).fit(x, y)
+    frozen = FrozenLogisticRegression(dict(vars(lr)))
+    for data in (x, x.toarray()):
+        assert np.allclose(frozen.predict_proba(data), lr.predict_proba(data), atol=1e-12, rtol=0)
+        assert np.array_equal(frozen.predict(data), lr.predict(data))
