@@ -164,3 +164,16 @@ def test_frozen_logistic_regression_predicts_as_scikit_learn(n_classes):  # noqa
     for data in (x, x.toarray()):
         assert np.allclose(frozen.predict_proba(data), lr.predict_proba(data), atol=1e-12, rtol=0)
         assert np.array_equal(frozen.predict(data), lr.predict(data))
+
+
+@pytest.mark.slow  # starts a process pool
+def test_classify_with_forked_workers_equals_one_process(ladder_dir, texts, tmp_path):  # noqa: ANN001
+    from pipeline.classify import classify
+
+    src = tmp_path / "in.jsonl"
+    src.write_text("".join(json.dumps({"id": f"g{i}", "text": t}, ensure_ascii=False) + "\n"
+                           for i, t in enumerate(texts[-600:])), encoding="utf-8")
+    one, two = tmp_path / "one.jsonl", tmp_path / "two.jsonl"
+    classify(src, one, model_dir=ladder_dir, batch_size=100)
+    classify(src, two, model_dir=ladder_dir, batch_size=100, workers=2)
+    assert one.read_bytes() == two.read_bytes()
