@@ -152,11 +152,14 @@ def _document_lang(langs: dict[str, int]) -> str:
     return max(sorted(known), key=known.__getitem__) if known else "und"
 
 
-def classify_document(model, doc: DocumentRecord, *, evidence_k: int = 3) -> tuple[list[PredictionRecord], PredictionRecord | None]:  # noqa: ANN001
+def classify_document(model, doc: DocumentRecord, *, evidence_k: int = 3,  # noqa: ANN001
+                      classify_all_noise: bool = False) -> tuple[list[PredictionRecord], PredictionRecord | None]:
     """One document -> (its segments' prediction records, the document record), segmented as ingest does.
 
-    Segment records keep ``text``, ``start``, ``end`` and ``section``; the document record
-    is None when every segment is noise. A text too short to segment is one segment.
+    Segment records keep ``text``, ``start``, ``end``, ``section`` and ``item`` (the agenda
+    item's title); the document record is None when every segment is noise, unless
+    ``classify_all_noise`` (the web page: a pasted table of contents still gets an answer),
+    which then classifies those segments as content. A text too short to segment is one segment.
     """
     from pipeline.segment import segment_document
 
@@ -164,12 +167,16 @@ def classify_document(model, doc: DocumentRecord, *, evidence_k: int = 3) -> tup
     doc_id = str(doc.get("id") or "text")
     segments = segment_document({**doc, "id": doc_id}) or [
         {"id": f"{doc_id}#0", "doc_id": doc_id, "position": 0, "section": None, "start": 0, "end": len(text), "text": text}]
-    preds = classify_batch(model, segments, evidence_k=evidence_k, keep_text=True)
+    judged = segments
+    if classify_all_noise and all(is_noise(seg) for seg in segments):
+        judged = [{k: v for k, v in seg.items() if k != "section_kind"} for seg in segments]
+    preds = classify_batch(model, judged, evidence_k=evidence_k, keep_text=True)
     for seg, pred in zip(segments, preds, strict=True):
-        pred.setdefault("start", seg.get("start"))
-        pred.setdefault("end", seg.get("end"))
-    documents = aggregate_documents(preds, evidence_k=evidence_k)
-    return preds, (documents[0] if documents else None)
+        for key in ("start", "end", "item", "section_kind"):
+            if key in seg:
+                pred.setdefault(key, seg[key])
+    document = aggregate_documents(preds, evidence_k=evidence_k)[0]
+    return preds, (None if document["rung"] is None else document)
 
 
 # -- workers -----------------------------------------------------------------------------

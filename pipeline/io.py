@@ -399,6 +399,7 @@ class RecordWriter:
                 from pipeline.errors import DataError
 
                 raise DataError(detail=f"cannot write {self.path}: a column changes type between records ({e}); write .jsonl instead") from e
+        schema = _nullable_int_schema(schema)
         with pq.ParquetWriter(self._tmp, schema) as writer:  # pass 2
             for chunk in self._spooled():
                 writer.write_table(pa.Table.from_pylist(rows(chunk), schema=schema))
@@ -426,3 +427,13 @@ def write_records(path: str | Path, records: Iterable[dict[str, Any]]) -> int:
     with RecordWriter(path) as writer:
         writer.write(list(records))
     return writer.count
+
+
+def _nullable_int_schema(schema: Any) -> Any:
+    """``schema`` with pandas metadata that reads every integer column as pandas' nullable ``Int64``:
+    a null (the rung of a noise segment, an unknown year) then stays <NA> instead of turning the column into floats."""
+    import pandas as pd
+    import pyarrow as pa
+
+    empty = schema.empty_table().to_pandas(types_mapper=lambda t: pd.Int64Dtype() if pa.types.is_integer(t) else None)
+    return schema.with_metadata({**(schema.metadata or {}), b"pandas": pa.Schema.from_pandas(empty, preserve_index=False).metadata[b"pandas"]})

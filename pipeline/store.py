@@ -260,8 +260,7 @@ class CorpusStore:
         run_id = run_id or self.latest_run()
         if run_id is None:
             raise StoreError(path=str(self.path), detail="no finished run with predictions; store one with "
-                             "`samskab classify --db DB --out FILE --to-store`, or serve a predictions file "
-                             "(`samskab serve --predictions FILE`; after `make demo`: `samskab serve out/demo`)")
+                             f"`samskab classify --db {self.path} --out predictions.jsonl --to-store`")
         meta = tuple(c for c in (*SEGMENT_META, "doc_id", "text", "section_kind")
                      if c in self.segment_columns)
         have = {r[0] for r in self.con.execute("DESCRIBE predictions").fetchall()}  # a read-only store may predate a column

@@ -2,8 +2,10 @@
 """Build data/labelled/{train,dev,test}.jsonl from the hand-written raw files.
 
 Final labels = the writers' labels (raw/), with the actor lists replaced where the
-adjudication (agreement/adjudicated.jsonl) or the actor review under the adjudication
-rules (review/actors.jsonl) settled them; ``annotator`` records who decided.
+adjudication (agreement/adjudicated.jsonl), the actor review under the adjudication
+rules (review/actors.jsonl) or the review of professionals/administration under the
+revised rule adj_3 (review/actors_institutions.jsonl) settled them, applied in that
+order; ``annotator`` records who decided.
 
 Splits are stratified by rung and grouped: segments whose word 3-gram Jaccard
 similarity is >= 0.3 are put in one group, and a group never crosses splits.
@@ -55,7 +57,8 @@ def groups_of(records: list[dict]) -> list[int]:
 
 def main() -> None:
     records = [json.loads(line) for f in sorted(glob.glob(str(RAW / "*.jsonl"))) for line in open(f, encoding="utf-8") if line.strip()]
-    overrides = [("adjudicated", OUT / "agreement" / "adjudicated.jsonl"), ("actor-review", OUT / "review" / "actors.jsonl")]
+    overrides = [("adjudicated", OUT / "agreement" / "adjudicated.jsonl"), ("actor-review", OUT / "review" / "actors.jsonl"),
+                 ("institution-review", OUT / "review" / "actors_institutions.jsonl")]
     for who, path in overrides:
         if not path.is_file():
             continue

@@ -59,6 +59,19 @@ def test_document_level_leaves_noise_out(tmp_path, tiny_model_dir):
     assert docs[1]["rung"] is None and docs[1]["skipped"] == "noise" and docs[1]["n_segments"] == 0
 
 
+@pytest.mark.parametrize("level", ["segment", "document"])
+def test_parquet_rung_stays_integer_beside_noise(tmp_path, tiny_model_dir, level):
+    """pandas reads the rung of a Parquet output as nullable Int64 (noise: <NA>), not as floats."""
+    pd = pytest.importorskip("pandas")
+    out = tmp_path / f"{level}.parquet"
+    classify(_segments(tmp_path, ["toc", "content", "attendance", "toc", "navigation", "case_history"]), out,
+             model_dir=tiny_model_dir, level=level, batch_size=2)
+    df = pd.read_parquet(out)
+    assert str(df["rung"].dtype) == "Int64" and df["rung"].isna().any()
+    assert all(isinstance(v, int) for v in df["rung"].dropna().tolist())
+    assert [r["rung"] is None for r in read_records(out)] == df["rung"].isna().tolist()
+
+
 def test_aggregate_accepts_null_rungs():
     preds = [{"id": "a", "doc_id": "d", "rung": None, "rung_proba": None, "actors": [], "evidence": [], "skipped": "noise"},
              {"id": "b", "doc_id": "d", "rung": 2, "rung_proba": [0.1, 0.1, 0.6, 0.1, 0.1], "actors": ["citizens"], "evidence": [], "lang": "da"}]

@@ -71,3 +71,22 @@ def test_explain_file_shows_each_segments_rung(tiny_model_dir, tmp_path):
 ])
 def test_headings_are_split_from_evidence(sentence, head, body):
     assert _heading_and_body(sentence) == (head, body)
+
+
+def test_explain_file_shows_agenda_item_titles(tiny_model_dir, tmp_path):
+    """Each agenda item's title (as ingest and the segmenter know it) heads its segments, once."""
+    path = tmp_path / "referat.txt"
+    path.write_text(MINUTES, encoding="utf-8")
+    res = CliRunner().invoke(app, ["explain", "--file", str(path), "--model", str(tiny_model_dir)], env={"COLUMNS": "200"})
+    assert res.exit_code == 0, res.output
+    titles = ["Punkt 1. Godkendelse af dagsorden", "Punkt 2. Frivillige i lektiecaféen", "Punkt 3. Lokalplan for bymidten"]
+    lines = res.output.splitlines()
+    assert [line for line in lines if line.startswith("Punkt ")] == titles
+    assert lines[lines.index(titles[1]) + 1].startswith("§3 · Sagsfremstilling")
+
+
+def test_explain_text_of_nothing_but_noise_says_so(tiny_model_dir):
+    res = CliRunner().invoke(app, ["explain", "Indholdsfortegnelse\n1. Godkendelse af dagsorden\n2. Eventuelt",
+                                   "--model", str(tiny_model_dir)], env={"COLUMNS": "200"})
+    assert res.exit_code == 0, res.output
+    assert "every segment is noise" in res.output and "skipped (toc)" in res.output

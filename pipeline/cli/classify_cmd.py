@@ -155,7 +155,11 @@ def explain_cmd(
         _ui.warn("every segment is noise (table of contents, attendance, ...): nothing to classify")
     else:
         _ui.console.print(_summary_panel(m, document, title=f"samskab explain · {len(segments)} segments"))
+    item = None
     for seg in segments:
+        if seg.get("item") and seg["item"] != item:  # the agenda item's title, once, above its segments
+            _ui.console.print(f"[bold cyan]{escape(seg['item'])}[/]")
+        item = seg.get("item")
         where = f"§{seg.get('position', 0) + 1}" + (f" · {escape(seg['section'])}" if seg.get("section") else "")
         if seg.get("rung") is None:
             _ui.console.print(f"[dim]{where} · skipped ({escape(str(seg.get('section_kind')))})[/]")

@@ -28,10 +28,14 @@ def rules_cmd(
 ) -> None:
     """Silver labels from the codebook cues (spaCy Matcher over lemmas), with the matched spans.
 
+    Noise segments (table of contents, attendance, ...) get no label, as classify leaves
+    them unclassified; the command says how many it skipped.
+
     Examples:
       samskab label rules data/demo/segments.jsonl --out out/rules.jsonl
       samskab label rules --db corpus.duckdb --out out/rules.parquet --to-store
     """
+    from pipeline.classify import is_noise
     from pipeline.codebook import load_codebook
     from pipeline.io import RecordWriter, iter_batches
     from pipeline.rules import RuleLabeller
@@ -47,12 +51,14 @@ def rules_cmd(
         store, batches = None, iter_batches(input, batch_size=1024)
     else:
         raise typer.BadParameter("give INPUT or --db")
-    n = 0
+    n = skipped = 0
     counts = [0] * 5
     with RecordWriter(out) as writer, _ui.progress() as progress:
         task = progress.add_task("rules", total=None)
         for batch in batches:
-            rows = labeller.label_records(batch)
+            content = [r for r in batch if not is_noise(r)]
+            skipped += len(batch) - len(content)
+            rows = labeller.label_records(content)
             writer.write(rows)
             if store is not None and to_store:
                 store.write_labels([{"segment_id": r["id"], "rung": r["rung"], "actors": r["actors"], "annotator": "rules",
@@ -60,10 +66,12 @@ def rules_cmd(
             for r in rows:
                 counts[r["rung"]] += 1
             n += len(rows)
-            progress.update(task, completed=n)
+            progress.update(task, completed=n + skipped)
     if store is not None:
         store.close()
     _ui.good(f"{n} segments labelled by rules -> {out} (codebook {codebook.hash})")
+    if skipped:
+        _ui.good(f"{skipped} noise segments (table of contents, attendance, ...) skipped: not labelled, as classify leaves them")
     _ui.table("Silver rung distribution", ["rung", "segments"], [[k, counts[k]] for k in range(5)])
 
 

@@ -18,7 +18,8 @@ _DB_HELP = "Read the predictions from the corpus store instead of a file."
 _ESTIMATOR_HELP = ("auto | cc | pcc | acc | pacc | ppi. auto: with --calibration ppi in cells with enough labels and pacc "
                    "with the corpus-wide calibration rates elsewhere; without, the lowest error on the model's held-out set.")
 _CALIBRATION_HELP = ("Labelled sample of this corpus (id, rung; .jsonl/.csv/.parquet, e.g. from `samskab label sample` + "
-                     "export/import): corrects the counts and widens the intervals by the error that remains.")
+                     "export/import): corrects the counts and widens the intervals by the error that remains. Segment labels: "
+                     "not with --unit document.")
 _SAMPLE_HELP = "The `samskab label sample` file the labels came from: its weights correct for a stratified sample."
 _MODEL_HELP = "Model folder whose heldout_predictions.jsonl feeds acc/pacc/auto (and whose metrics.json / MODEL_CARD.md the report shows)."
 
@@ -105,10 +106,11 @@ def register(app: typer.Typer) -> None:
           samskab trends predictions.jsonl --calibration labels.jsonl --out trends.csv
         """
         from pipeline.cli import _ui
-        from pipeline.trends import compute_trends, load_predictions, write_table
+        from pipeline.trends import check_calibration_unit, compute_trends, load_predictions, write_table
 
         options = _options(overrides, by=by, unit=unit, estimator=estimator, period=period, threshold=threshold,
                            bootstrap=bootstrap, seed=seed, **({"languages": None} if all_languages else {}))
+        check_calibration_unit(options.unit, calibration)
         _ui.phase("Reading predictions")
         records = load_predictions(predictions, db=db)
         _ui.phase(f"Estimating trends ({len(records)} segments)")
@@ -158,9 +160,10 @@ def register(app: typer.Typer) -> None:
         from pipeline.presentation import check_lang
         from pipeline.report import build_report
         from pipeline.trends import choose_period
-        from pipeline.trends import as_tuple, load_predictions
+        from pipeline.trends import as_tuple, check_calibration_unit, load_predictions
 
         check_lang(lang)
+        check_calibration_unit(unit, calibration)
         _ui.phase("Reading predictions")
         records = load_predictions(predictions, db=db)
         if period == "auto":

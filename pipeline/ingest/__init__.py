@@ -140,8 +140,12 @@ def _check_readable(path: Path) -> None:
         raise EmptyDocumentError(path=str(path), detail="the file is empty (0 bytes)")
 
 
-def _make_document(raw: dict[str, Any], *, path: Path, meta: dict[str, Any] | None, file_hash: str | None) -> DocumentRecord | None:
-    """Raw reader output -> a Document dict: cleaned text, ids, given + inferred metadata, flags."""
+def _make_document(raw: dict[str, Any], *, path: Path, meta: dict[str, Any] | None, file_hash: str | None,
+                   name: str | None = None) -> DocumentRecord | None:
+    """Raw reader output -> a Document dict: cleaned text, ids, given + inferred metadata, flags.
+
+    Metadata is inferred from ``name`` (see :func:`iter_file_documents`) instead of ``path`` when given.
+    """
     from pipeline.segment import clean_text
 
     text = clean_text(raw["text"], reflow=bool(raw.get("reflow")))
@@ -180,11 +184,17 @@ def _make_document(raw: dict[str, Any], *, path: Path, meta: dict[str, Any] | No
         "inferred": inferred,
         "flags": list(dict.fromkeys([*(raw.get("flags") or []), *language_flags(text)])),
     }
-    return complete_metadata(doc, path=path, raw_text=raw["text"])
+    return complete_metadata(doc, path=name or path, raw_text=raw["text"])
 
 
-def iter_file_documents(path: Path, *, meta: dict[str, Any] | None = None, text_column: str = "text") -> Iterator[DocumentRecord]:
-    """Documents of one file, streamed (a table file gives one per row with text)."""
+def iter_file_documents(path: Path, *, meta: dict[str, Any] | None = None, text_column: str = "text",
+                        name: str | None = None) -> Iterator[DocumentRecord]:
+    """Documents of one file, streamed (a table file gives one per row with text).
+
+    ``name``: the file's name as its owner gave it, when ``path`` is a temporary copy (a web
+    upload); the genre, municipality and year are then guessed from it, as ingest guesses
+    them from a file's own name, and never from the copy's path.
+    """
     path = Path(path)
     _check_readable(path)
     kind = file_type(path)
@@ -194,7 +204,7 @@ def iter_file_documents(path: Path, *, meta: dict[str, Any] | None = None, text_
     file_hash = None if streamed else sha256_file(path)
     produced = 0
     for raw in READERS[kind](path, text_column=text_column):
-        doc = _make_document(raw, path=path, meta=meta, file_hash=file_hash)
+        doc = _make_document(raw, path=path, meta=meta, file_hash=file_hash, name=name)
         if doc is not None:
             produced += 1
             yield doc
@@ -203,9 +213,10 @@ def iter_file_documents(path: Path, *, meta: dict[str, Any] | None = None, text_
         raise EmptyDocumentError(path=str(path), detail=what)
 
 
-def read_document(path: Path, *, meta: dict[str, Any] | None = None, text_column: str = "text") -> list[DocumentRecord]:
-    """All documents of one file (usually one; a table file gives many)."""
-    return list(iter_file_documents(path, meta=meta, text_column=text_column))
+def read_document(path: Path, *, meta: dict[str, Any] | None = None, text_column: str = "text",
+                  name: str | None = None) -> list[DocumentRecord]:
+    """All documents of one file (usually one; a table file gives many); ``name`` as in :func:`iter_file_documents`."""
+    return list(iter_file_documents(path, meta=meta, text_column=text_column, name=name))
 
 
 def documents_from_paths(paths: Iterable[str | Path], *, text_column: str = "text", manifest: Path | None = None,

@@ -22,13 +22,13 @@ from pipeline.trends.io import HELDOUT_FILE, load_calibration, load_heldout, loa
 from pipeline.trends.periods import PERIODS, choose_period, term_label
 from pipeline.trends.quantify import ESTIMATOR_CHOICES, ESTIMATORS, ESTIMATORS_BY_NAME, quantify, select_estimator
 from pipeline.trends.result import TrendOptions, TrendResult, compute_trends, latest_per_group
-from pipeline.trends.table import TREND_COLUMNS, UNITS, as_tuple, trend_table
+from pipeline.trends.table import TREND_COLUMNS, UNITS, as_tuple, check_calibration_unit, trend_table
 
 _as_tuple = as_tuple  # old name, kept for callers not yet moved to compute_trends
 
 __all__ = [
     "ESTIMATORS", "ESTIMATORS_BY_NAME", "ESTIMATOR_CHOICES", "HELDOUT_FILE", "MIN_CELL_LABELS", "PERIODS", "TREND_COLUMNS", "choose_period",
-    "UNITS", "TrendOptions", "TrendResult", "as_tuple", "compute_trends", "latest_per_group", "load_calibration",
+    "UNITS", "TrendOptions", "TrendResult", "as_tuple", "check_calibration_unit", "compute_trends", "latest_per_group", "load_calibration",
     "load_heldout", "load_predictions", "model_real_text_figures", "quantify", "select_estimator", "term_label",
     "trend_table", "write_table",
 ]

@@ -83,10 +83,6 @@ def _choose(estimator: str, *, unit: str, held: Any, labels: Mapping[str, int] |
     """(estimator, why, held-out errors) for the table as a whole."""
     errors: dict[str, float] = {}
     if labels is not None:
-        if unit == "document":
-            fallback = "pcc" if estimator == "auto" else ESTIMATORS_BY_NAME[estimator].unadjusted
-            warnings.append(f"the calibration labels are per segment and do not apply at unit=document; used {fallback}, uncorrected")
-            return fallback, f"unit=document: segment calibration labels do not apply, so {fallback}", errors
         if estimator == "auto":
             return "ppi", (f"calibration sample given: ppi in cells with {MIN_CELL_LABELS}+ labelled items, pacc with the "
                            "corpus-wide calibration error rates in thinner cells (rates carry over to another rung mix, "
@@ -110,6 +106,18 @@ def _choose(estimator: str, *, unit: str, held: Any, labels: Mapping[str, int] |
         warnings.append(f"{estimator} needs a held-out set at segment level ({why}); fell back to {fallback}")
         return fallback, f"requested {estimator}, {why}: fell back to {fallback}", errors
     return estimator, f"requested {estimator}", errors
+
+
+def check_calibration_unit(unit: str, calibration: object) -> None:
+    """Refuse a calibration sample with ``unit="document"`` (its labels are per segment), before any work."""
+    if calibration is not None and unit == "document":
+        raise DataError(detail=DOCUMENT_CALIBRATION)
+
+
+#: Why --calibration and --unit document do not go together, and what to do instead.
+DOCUMENT_CALIBRATION = ("--calibration cannot correct a --unit document table: its labels are per segment. Use --unit segment "
+                        "with --calibration (the share_docs_ge3 column, the share of documents reaching rung 3 or higher, "
+                        "is calibrated there too), or leave out --calibration for an uncorrected document table")
 
 
 #: Fewest segments in a cell for ``auto`` to correct it with held-out error rates (acc/pacc).
@@ -221,6 +229,7 @@ def trend_table(
     _check("estimator", estimator, ESTIMATOR_CHOICES)
     if not 0 <= threshold <= 1:
         raise DataError(detail=f"threshold must be between 0 and 1, got {threshold}")
+    check_calibration_unit(unit, calibration)
     warnings: list[str] = []
     left_out = dict.fromkeys(LEFT_OUT_REASONS, 0)
     kept = []

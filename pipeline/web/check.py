@@ -2,7 +2,7 @@
 
 The work per request is bounded so that any accepted request answers within a few
 seconds and small requests stay fast beside big ones: at most ``MAX_CHARS`` characters
-and ``MAX_SEGMENTS`` segments (413 beyond, with a pointer to the CLI); the model predicts
+and ``MAX_SEGMENTS`` classified segments (413 beyond, with a pointer to the CLI); the model predicts
 ``PREDICT_BATCH`` segments at a time and lets other requests in between; and only one big
 text (over ``BIG_CHARS``) is worked on at a time: a second one gets 503 and "try again".
 """
@@ -36,13 +36,41 @@ def evidence_items(items: list[dict[str, Any]], offset: int) -> list[dict[str, A
     return out
 
 
+class SharedModel:
+    """The app's one model, as one request hands it to the library (:func:`pipeline.classify.classify_document`).
+
+    ``predict_records`` refuses more than ``MAX_SEGMENTS`` records (413, before any
+    prediction) and predicts ``PREDICT_BATCH`` records at a time under the one lock, so
+    small requests slip in between the batches of a big one; everything else is the model's.
+    """
+
+    def __init__(self, model) -> None:  # noqa: ANN001
+        self._model = model
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._model, name)
+
+    def predict_records(self, records: list[dict[str, Any]], **kwargs: Any) -> list[dict[str, Any]]:
+        if len(records) > MAX_SEGMENTS:
+            raise WebError(413, f"Teksten har for mange afsnit ({len(records):,}; højst {MAX_SEGMENTS:,}). Del den op, "
+                                f"eller klassificér den på kommandolinjen: {_CLI_HINT}".replace(",", "."),
+                           message_en=f"the text has too many segments ({len(records)}; at most {MAX_SEGMENTS}); "
+                                      f"split it or use the CLI: {_CLI_HINT}")
+        out: list[dict[str, Any]] = []
+        for i in range(0, len(records), PREDICT_BATCH):
+            with _PREDICT_LOCK:
+                out += self._model.predict_records(records[i:i + PREDICT_BATCH], **kwargs)
+        return out
+
+
 def check_document(model, doc: dict[str, Any], *, evidence_k: int = EVIDENCE_K) -> dict[str, Any]:  # noqa: ANN001
     """One document -> its segments' predictions and the document's rung (pure; no I/O).
 
-    Evidence offsets in the result refer to ``doc["text"]`` (segment offsets are shifted).
+    The classification is the library's (:func:`pipeline.classify.classify_document`, as
+    ``samskab explain --file``); a text of nothing but noise is classified anyway, so the
+    page has an answer. Evidence offsets in the result refer to ``doc["text"]``.
     """
-    from pipeline.classify import aggregate_documents
-    from pipeline.segment import NOISE_SECTION_KINDS, segment_document
+    from pipeline.classify import classify_document
 
     text = checked(doc)["text"]
     big = len(text) > BIG_CHARS
@@ -50,27 +78,12 @@ def check_document(model, doc: dict[str, Any], *, evidence_k: int = EVIDENCE_K) 
         raise WebError(503, "Serveren arbejder allerede på en anden lang tekst. Prøv igen om et øjeblik.",
                        message_en="busy with another long text; try again in a moment")
     try:
-        doc_id = str(doc.get("id") or "tekst")
-        segments = segment_document({**doc, "id": doc_id}) or [{"id": f"{doc_id}#0", "doc_id": doc_id, "position": 0,
-                                                                 "section": None, "start": 0, "end": len(text), "text": text}]
-        if len(segments) > MAX_SEGMENTS:
-            raise WebError(413, f"Teksten har for mange afsnit ({len(segments):,}; højst {MAX_SEGMENTS:,}). Del den op, "
-                                f"eller klassificér den på kommandolinjen: {_CLI_HINT}".replace(",", "."),
-                           message_en=f"the text has too many segments ({len(segments)}; at most {MAX_SEGMENTS}); "
-                                      f"split it or use the CLI: {_CLI_HINT}")
-        # noise (tables of contents, attendance, ...) is not classified, as in `samskab classify`; all noise: judge it anyway
-        content = [seg for seg in segments if seg.get("section_kind") not in NOISE_SECTION_KINDS] or segments
-        preds = []
-        for i in range(0, len(content), PREDICT_BATCH):
-            with _PREDICT_LOCK:
-                preds += model.predict_records(content[i:i + PREDICT_BATCH], evidence_k=evidence_k,
-                                               passthrough=("doc_id", "position", "section", "start", "end", "text", "section_kind"))
+        preds, document = classify_document(SharedModel(model), {**doc, "id": str(doc.get("id") or "tekst")},
+                                            evidence_k=evidence_k, classify_all_noise=True)
     finally:
         if big:
             _BIG_SLOT.release()
-    predicted = {p["id"]: p for p in preds}
     starts = {p["id"]: int(p["start"]) for p in preds}
-    document = aggregate_documents(preds, evidence_k=evidence_k)[0]
     doc_evidence = []
     for ev in document["evidence"]:
         doc_evidence += evidence_items([ev], starts.get(ev.get("segment_id"), 0))
@@ -82,16 +95,16 @@ def check_document(model, doc: dict[str, Any], *, evidence_k: int = EVIDENCE_K) 
                      "rung_proba": [float(p) for p in document["rung_proba"]], "actors": list(document["actors"]),
                      "n_segments": int(document["n_segments"]), "segment_rung_counts": list(document["segment_rung_counts"]),
                      "evidence": doc_evidence},
-        "segments": [_segment_result(predicted.get(seg["id"]), seg) for seg in segments],
+        "segments": [_segment_result(pred) for pred in preds],
     }
 
 
-def _segment_result(pred: dict[str, Any] | None, segment: dict[str, Any]) -> dict[str, Any]:
+def _segment_result(pred: dict[str, Any]) -> dict[str, Any]:
     """One segment of the result: its prediction, or (noise, not classified) rung None and skipped 'noise'."""
-    base = {"id": segment["id"], "position": int(segment["position"]), "section": segment.get("section"),
-            "section_kind": segment.get("section_kind"), "start": int(segment["start"]), "end": int(segment["end"]),
-            "text": segment["text"]}
-    if pred is None:
+    base = {"id": pred["id"], "position": int(pred["position"]), "section": pred.get("section"),
+            "section_kind": pred.get("section_kind"), "item": pred.get("item"), "start": int(pred["start"]),
+            "end": int(pred["end"]), "text": pred["text"]}
+    if pred["rung"] is None:
         return {**base, "rung": None, "rung_label": None, "rung_proba": None, "actors": [], "actor_proba": {},
                 "evidence": [], "skipped": "noise"}
     return {**base, "rung": int(pred["rung"]), "rung_label": pred["rung_label"], "rung_proba": [float(v) for v in pred["rung_proba"]],

@@ -236,6 +236,10 @@ class StoreCorpus(Corpus):
         self.path = Path(path)
         with CorpusStore(self.path, read_only=True) as store:
             self.run_id = store.latest_run()
+            if self.run_id is None:
+                raise StoreError(path=str(self.path), detail="no finished run with predictions; store one with "
+                                 f"`samskab classify --db {self.path} --out predictions.jsonl --to-store`, or serve a predictions "
+                                 "file (`samskab serve --predictions FILE`; after `make demo`: `samskab serve out/demo`)")
             records = store.read_predictions(self.run_id)
             links = store.document_links()
         for r in records:

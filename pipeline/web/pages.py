@@ -64,7 +64,7 @@ async def check(request: Request, model: Any = Depends(get_model)) -> HTMLRespon
         if len(data) > max_bytes:
             raise WebError(413, f"Filen er for stor. Grænsen er {max_upload_mb:g} MB.")
         if data:
-            doc = await run_in_threadpool(extract_upload, data)
+            doc = await run_in_threadpool(extract_upload, data, getattr(upload, "filename", None))
             result = await run_in_threadpool(check_document, model, doc)
             return _result_page(request, result, source="fil", doc=doc)
     text = text if isinstance(text, str) else ""

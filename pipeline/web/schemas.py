@@ -32,6 +32,7 @@ class SegmentResult(BaseModel):
     position: int
     section: str | None = None
     section_kind: str | None = None
+    item: str | None = Field(None, description="The title of the agenda item the segment belongs to (minutes), when known.")
     start: int
     end: int
     text: str

@@ -125,18 +125,34 @@ def _upload_error(e: SamskabError, kind: str, path: Path) -> WebError:
                     message_en=f"the file looks like {kind} but cannot be read: {detail}")
 
 
-def extract_upload(data: bytes) -> dict[str, Any]:
-    """Uploaded bytes -> one document (text cleaned, metadata inferred), via a temporary file."""
+def upload_name(filename: str | None, kind: str) -> str:
+    """The uploaded file's own name (its last part, at most 200 characters), only for guessing metadata
+    from it as ingest does; ``upload`` plus the sniffed type's suffix when the browser sent none."""
+    name = (filename or "").replace("\\", "/").rsplit("/", 1)[-1].strip()[:200]
+    return name if name.strip(".") else f"upload{UPLOAD_SUFFIX[kind]}"
+
+
+def extract_upload(data: bytes, filename: str | None = None) -> dict[str, Any]:
+    """Uploaded bytes -> one document (text cleaned, metadata inferred), via a temporary file.
+
+    The genre, municipality and year are guessed as ``samskab ingest`` guesses them (the one
+    :func:`pipeline.ingest.metadata.complete_metadata`), from ``filename`` as the browser sent
+    it; that name is never used as a path.
+    """
     from pipeline.ingest import read_document
 
     if not data.strip():
         raise WebError(400, "Filen er tom.", message_en="the file is empty")
     kind = sniff_type(data)
+    name = upload_name(filename, kind)
+    suffix = UPLOAD_SUFFIX[kind]
+    if kind == "text" and Path(name).suffix.lower() in (".md", ".markdown"):
+        suffix = ".md"  # read as ingest reads Markdown (heading marks dropped)
     folder = Path(tempfile.mkdtemp(prefix="samskab-upload-"))  # private (0700) and new for every upload
-    path = folder / f"upload{UPLOAD_SUFFIX[kind]}"
+    path = folder / f"upload{suffix}"
     try:
         path.write_bytes(data)
-        docs = read_document(path)
+        docs = read_document(path, name=name)
     except SamskabError as e:
         raise _upload_error(e, kind, path) from e
     except Exception as e:  # noqa: BLE001 - a damaged file can make a third-party reader fail in any way

@@ -161,3 +161,29 @@ def test_export_from_store_with_queue_ids_keeps_the_queue_suggestions(tmp_path: 
         result = task["predictions"][0]["result"]
         assert result[0]["value"]["choices"] == [["none", "co_production_own", "co_production_others", "co_initiation_dialogue",
                                                   "co_design_governance"][q["pred_rung"]]]
+
+
+def test_rules_skip_noise_segments_and_say_how_many(tmp_path: Path, segments: list[dict]):
+    """Tables of contents, attendance lists, ... get no silver label (classify leaves them unclassified), in a file or the store."""
+    from pipeline.segment import NOISE_SECTION_KINDS
+    from pipeline.store import CorpusStore
+
+    noisy = [{**s, "section_kind": "content"} for s in segments]
+    for s, kind in zip(noisy[:len(NOISE_SECTION_KINDS)], sorted(NOISE_SECTION_KINDS), strict=False):
+        s["section_kind"] = kind
+    noise_ids = {s["id"] for s in noisy if s["section_kind"] in NOISE_SECTION_KINDS}
+    assert len(noise_ids) == len(NOISE_SECTION_KINDS) == 5
+    write_records(tmp_path / "segments.jsonl", noisy)
+    out = _ok(["label", "rules", tmp_path / "segments.jsonl", "--out", tmp_path / "rules.jsonl"])
+    labelled = {r["id"] for r in read_records(tmp_path / "rules.jsonl")}
+    assert labelled == {s["id"] for s in noisy} - noise_ids
+    assert "7 segments labelled" in out.output and "5 noise segments" in out.output and "skipped" in out.output
+    db = tmp_path / "corpus.duckdb"
+    with CorpusStore(db) as store:
+        text = "\n\n".join(s["text"] for s in noisy)
+        store.add_document({"id": "doc", "text": text, "content_hash": "h"},
+                           [{**s, "doc_id": "doc", "position": i} for i, s in enumerate(noisy)])
+    out = _ok(["label", "rules", "--db", db, "--out", tmp_path / "rules2.jsonl", "--to-store"])
+    assert "5 noise segments" in out.output
+    with CorpusStore(db, read_only=True) as store:
+        assert {r["segment_id"] for r in store.read_labels()} == labelled

@@ -110,6 +110,21 @@ def test_cli_trends_with_calibration(tmp_path):
     assert about["calibration"]["n_matched"] == 50 and about["estimator"] == "ppi"
 
 
+@pytest.mark.parametrize("command", ["trends", "report"])
+def test_calibration_with_unit_document_is_one_coded_error(tmp_path, four, command):
+    """Segment labels cannot correct a document table: one error before any work, naming what to do instead."""
+    with pytest.raises(DataError, match="--unit segment"):
+        trend_table(four, estimator="auto", unit="document", calibration={"s1": 0, "s2": 3}, bootstrap=0)
+    lab = tmp_path / "labels.csv"
+    lab.write_text("id,rung,actors\ns1,0,\ns2,3,\n", encoding="utf-8")
+    out = tmp_path / ("t.csv" if command == "trends" else "r.html")
+    res = CliRunner().invoke(app, [command, str(tmp_path / "not-read.jsonl"), "--calibration", str(lab), "--unit", "document",
+                                   "--out", str(out)], env={"COLUMNS": "300"})
+    assert res.exit_code == 1 and "[E060] --calibration cannot correct a --unit document table" in res.output
+    assert "share_docs_ge3" in res.output and "Reading predictions" not in res.output and not out.exists()
+    assert "uncorrected" in res.output.split("[E060]")[1] and res.output.count("[E060]") == 1
+
+
 @pytest.mark.slow  # ~9 s of bootstrap rounds
 def test_simulation_coverage_small():
     """A fast version of the coverage check below (fewer repetitions, so a looser bound)."""

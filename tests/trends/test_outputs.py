@@ -169,3 +169,18 @@ def test_cli_trends_from_store(records, tmp_path):
     table = pd.read_csv(out)
     aarhus = table[(table.municipality == "Aarhus") & (table.period == 2019)].iloc[0]
     assert aarhus.n_documents == 2 and aarhus.share_rung_3 == pytest.approx(0.25)
+
+
+@pytest.mark.parametrize("command", ["trends", "report"])
+def test_cli_store_without_a_run_says_how_to_store_one_not_serve(tmp_path, command):
+    """A store with segments but no classify run: the hint is the classify command for that store, not `serve`."""
+    store_mod = pytest.importorskip("pipeline.store")
+    db = tmp_path / "corpus.duckdb"
+    with store_mod.CorpusStore(db) as store:
+        store.add_document({"id": "d1", "content_hash": "d1", "text": "x", "municipality": "Aarhus", "year": 2019},
+                           [{"id": "d1#0", "doc_id": "d1", "position": 0, "text": "x", "municipality": "Aarhus", "year": 2019}])
+    result = runner.invoke(app, [command, "--db", str(db), "--out", str(tmp_path / ("t.csv" if command == "trends" else "r.html"))],
+                           env={"COLUMNS": "300"})
+    assert result.exit_code == 1, result.output
+    assert "[E050]" in result.output and f"samskab classify --db {db} --out predictions.jsonl --to-store" in result.output
+    assert "serve" not in result.output

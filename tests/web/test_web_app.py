@@ -483,3 +483,57 @@ def test_noise_segments_are_not_classified(client):
     assert page.status_code == 200 and "ikke vurderet" in page.text and "indholdsfortegnelse" in page.text
     only_noise = client.post("/api/classify", json={"text": "Indholdsfortegnelse\n1. Godkendelse af dagsorden\n2. Eventuelt"}).json()
     assert only_noise["document"]["n_segments"] >= 1  # nothing but noise: judged anyway, so there is an answer
+
+
+def test_check_takes_the_library_classification(client, monkeypatch):
+    """One place computes a document's classification: the page and the API show what
+    `classify.classify_document` (the library, as `samskab explain --file`) returns, agenda-item titles included."""
+    from pipeline import classify
+
+    results = []
+    library = classify.classify_document
+
+    def spy(*args, **kwargs):
+        results.append(library(*args, **kwargs))
+        return results[-1]
+
+    monkeypatch.setattr(classify, "classify_document", spy)
+    body = client.post("/api/classify", json={"text": MINUTES}).json()
+    assert len(results) == 1
+    preds, document = results[0]
+    assert [(s["id"], s["rung"], s["rung_proba"], s["item"]) for s in body["segments"]] == [
+        (p["id"], p["rung"], p["rung_proba"], p.get("item")) for p in preds]
+    assert [s["item"] for s in body["segments"] if s["item"]][-1] == "2. Dialogmøde om skolestruktur"
+    assert (body["document"]["rung"], body["document"]["rung_proba"]) == (document["rung"], document["rung_proba"])
+    page = client.post("/check", data={"text": MINUTES}).text
+    assert len(results) == 2
+    assert '<h3 class="item-title">2. Dialogmøde om skolestruktur</h3>' in page
+
+
+UPLOAD_MINUTES = ("Arbejdsmarkedsudvalget\n\n1. Godkendelse af dagsorden\nBeslutning: Godkendt.\n\n"
+                  "2. Ny model for jobsamtaler\nSagsfremstilling: Der er indkommet høringssvar fra Handicaprådet, og borgerne "
+                  "forbereder selv deres samtaler sammen med sagsbehandleren.\nBeslutning: Godkendt.\n")
+
+
+def test_upload_guesses_the_document_type_as_ingest_does(client, tmp_path, monkeypatch):
+    """One function guesses genre, municipality and year for `samskab ingest` and the upload: from the file's
+    own name (here "referat", where the text alone suggests a høringsnotat), never from the server's temporary copy."""
+    import tempfile
+
+    from pipeline.ingest import read_document
+    from pipeline.web.uploads import extract_upload
+
+    path = tmp_path / "viborg_2024_referat.txt"
+    path.write_text(UPLOAD_MINUTES, encoding="utf-8")
+    (ingested,) = read_document(path)
+    assert (ingested["doc_type"], ingested["municipality"], ingested["year"]) == ("referat", "Viborg", 2024)
+    uploaded = extract_upload(path.read_bytes(), path.name)
+    assert {k: uploaded.get(k) for k in ("doc_type", "municipality", "year", "inferred")} == {
+        k: ingested.get(k) for k in ("doc_type", "municipality", "year", "inferred")}
+    page = client.post("/check", files={"file": (path.name, path.read_bytes(), "text/plain")})
+    assert page.status_code == 200 and "Type: referat (gættet)" in page.text and "Kommune: Viborg (gættet)" in page.text
+    real_mkdtemp = tempfile.mkdtemp
+    monkeypatch.setattr(tempfile, "mkdtemp", lambda prefix="": real_mkdtemp(prefix=prefix + "2019-"))
+    assert extract_upload(path.read_bytes()).get("year") is None  # not the year in the server's folder name
+    markdown = extract_upload(b"# Projektbeskrivelse: Spisevenner\n\nFrivillige spiser med beboerne.\n", "odense.md")
+    assert markdown["title"] == "Projektbeskrivelse: Spisevenner" and markdown["doc_type"] == "projektbeskrivelse"
