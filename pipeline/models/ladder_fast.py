@@ -23,7 +23,8 @@ Same answers as the reference; ``tests/models/test_ladder_fast.py`` compares the
 
 from __future__ import annotations
 
-from itertools import chain
+from itertools import chain, compress, repeat
+from operator import is_
 from typing import Any, NamedTuple
 
 import numpy as np
@@ -173,7 +174,7 @@ class FastFeaturiser:
     def _chunk_ids(self, chunks: list[str]) -> list[tuple[int, ...]]:
         found = list(map(self.chunk.get, chunks))
         if None in found:
-            new = list(dict.fromkeys(c for c, f in zip(chunks, found, strict=True) if f is None))
+            new = list(dict.fromkeys(compress(chunks, map(is_, found, repeat(None)))))
             split = [WORD.findall(c) for c in new]
             ids = self._ids([w for ws in split for w in ws]).tolist()
             at = 0
