@@ -38,7 +38,52 @@ def _identifier() -> Any:
     import py3langid
     from py3langid.langid import MODEL_FILE, LanguageIdentifier
 
-    return LanguageIdentifier.from_modelpath(Path(py3langid.__file__).parent / MODEL_FILE, norm_probs=True)
+    path = Path(py3langid.__file__).parent / MODEL_FILE
+    plain = _decompressed_model(path)
+    if plain is not None:
+        try:
+            return _identifier_from(plain, LanguageIdentifier)
+        except (OSError, ValueError, KeyError):
+            pass
+    return LanguageIdentifier.from_modelpath(path, norm_probs=True)
+
+
+def _identifier_from(plain: Any, cls: Any) -> Any:
+    """py3langid's ``from_modelpath`` over an already decompressed model file (same arrays)."""
+    import numpy as np
+    from py3langid.modelio import _to_array
+
+    with np.load(plain, allow_pickle=False) as data:
+        return cls(np.asarray(data["ptc"]), np.asarray(data["pc"]), data["classes"].tolist(), _to_array(data["nextmove"]),
+                   data["out_feat"].tolist(), norm_probs=True, tk_row=_to_array(data["nextmove_row"]))
+
+
+def _decompressed_model(path: Any) -> Any:
+    """py3langid's model is an LZMA-compressed npz (a quarter of a second to decompress at every
+    start); a decompressed copy is kept in samskab's cache folder (``pipeline.models.state_cache``),
+    named after the package version and the file's size and time. None when caching is off or fails."""
+    import lzma
+    import os
+    import shutil
+    from importlib.metadata import version
+
+    from pipeline.models.state_cache import cache_dir
+
+    folder = cache_dir()
+    if folder is None:
+        return None
+    try:
+        stat = path.stat()
+        plain = folder / f"py3langid-{version('py3langid')}-{stat.st_size}-{stat.st_mtime_ns}.npz"
+        if not plain.exists():
+            folder.mkdir(parents=True, exist_ok=True)
+            tmp = folder / f".{plain.name}.{os.getpid()}"
+            with lzma.open(path) as src, tmp.open("wb") as dst:
+                shutil.copyfileobj(src, dst, 1 << 20)
+            os.replace(tmp, plain)
+        return plain
+    except (OSError, lzma.LZMAError, ValueError):
+        return None
 
 
 def _letters(text: str) -> int:
