@@ -1,9 +1,10 @@
 """Batch classification: stream segments through a model, bounded in memory, resumable.
 
 Input batches are numbered (``pipeline.sources``); each finished batch is written atomically
-as a part file in ``OUT.parts/``. A killed run restarted with the same arguments skips
-finished parts, and the output (JSONL/CSV/Parquet by extension) is assembled from the parts,
-so it is identical to an uninterrupted run. Bad records go to ``OUT.rejects.jsonl`` with
+as a part file in ``OUT.parts/`` (by the worker that classified it, with its counts beside it).
+A killed run restarted with the same arguments skips finished parts, and the output
+(JSONL/CSV/Parquet by extension) is assembled from the parts, a JSONL segment output by
+copying their bytes, so it is identical to an uninterrupted run. Bad records go to ``OUT.rejects.jsonl`` with
 their line and reason (``strict=True`` stops at the first). Noise segments (table of
 contents, attendance lists, ...) get a null record; every record gets ``lang``. Engines:
 ``local`` (one process, or ``workers`` processes) and ``dask`` (the model folder's bytes
@@ -312,6 +313,24 @@ def _part_counts(parts: Path, index: int) -> dict[str, int] | None:
     return found if isinstance(found, dict) and all(isinstance(found.get(k), int) for k in ("n", "noise", "non_danish")) else None
 
 
+def _copy_parts(parts: Path, n: int, writer) -> tuple[int, int]:  # noqa: ANN001
+    """Append the parts' bytes to a JSONL ``writer`` without parsing them; (noise, non-Danish) counts
+    from the counts files (a part whose counts are missing is read to count it)."""
+    from pipeline.lang import is_danish
+
+    n_noise = n_non_danish = 0
+    for i in range(n):
+        counts = _part_counts(parts, i)
+        if counts is None:
+            part = next(_iter_parts(parts, i + 1, start=i))
+            counts = {"n": len(part), "noise": sum(1 for r in part if r.get("skipped") == "noise"),
+                      "non_danish": sum(1 for r in part if not is_danish(r.get("lang")))}
+        n_noise += counts["noise"]
+        n_non_danish += counts["non_danish"]
+        writer.append_jsonl(parts / f"part-{i:07d}.jsonl", counts["n"])
+    return n_noise, n_non_danish
+
+
 def _iter_parts(parts: Path, n: int, start: int = 0) -> Iterator[list[PredictionRecord]]:
     from pipeline.io import loads_line
 
@@ -463,18 +482,10 @@ def classify(input_path: str | Path | None, out: str | Path, *, model_dir: str |
             run_id = store.start_run("classify", {"model": str(model_dir), "model_files": manifest.get("files"), "level": level,
                                                   "input": source.fingerprint, "out": str(out)})
         segs: list[dict[str, Any]] = []
-        if level == "segment" and run_id is None and writer.format == "jsonl":
-            # the parts are already the output's lines: copy their bytes (no parsing)
-            for i in range(n_batches):
-                counts = _part_counts(parts, i)
-                if counts is None:
-                    part = next(_iter_parts(parts, i + 1, start=i))
-                    counts = {"n": len(part), "noise": sum(1 for r in part if r.get("skipped") == "noise"),
-                              "non_danish": sum(1 for r in part if not is_danish(r.get("lang")))}
-                n_noise += counts["noise"]
-                n_non_danish += counts["non_danish"]
-                writer.append_jsonl(parts / f"part-{i:07d}.jsonl", counts["n"])
-        for part in (() if level == "segment" and run_id is None and writer.format == "jsonl" else _iter_parts(parts, n_batches)):
+        copy_bytes = level == "segment" and run_id is None and writer.format == "jsonl"
+        if copy_bytes:  # the parts are already the output's lines
+            n_noise, n_non_danish = _copy_parts(parts, n_batches, writer)
+        for part in [] if copy_bytes else _iter_parts(parts, n_batches):
             n_noise += sum(1 for r in part if r.get("skipped") == "noise")
             n_non_danish += sum(1 for r in part if not is_danish(r.get("lang")))
             if run_id is not None:
