@@ -122,6 +122,7 @@ class FastFeaturiser:
         #: white-space separated chunk of lower-cased text -> ids of its words (a word never spans
         #: white space, so a sentence's words are its chunks' words, found once per distinct chunk)
         self.chunk: dict[str, tuple[int, ...]] = {}
+        self.rest_memo: dict[tuple[int, bytes], bool] = {}
 
     def _add(self, words: list[str]) -> None:
         """Records of new words (each once)."""
@@ -188,7 +189,7 @@ class FastFeaturiser:
     def __call__(self, texts: list[str]) -> Batch:
         from scipy.sparse import csr_matrix
 
-        if len(self.wid) > WORD_CACHE_LIMIT or len(self.chunk) > WORD_CACHE_LIMIT:
+        if max(len(self.wid), len(self.chunk), len(self.rest_memo)) > WORD_CACHE_LIMIT:
             self._reset()
         self.lexicon.trim()
         chunks: list[str] = []
@@ -274,15 +275,17 @@ class FastFeaturiser:
             ends = text_end[np.searchsorted(text_end, multi_tok, side="right")].tolist()
             entries, hits, lemmas, words = cues.entries, self.hits, self.lemmas, self.words
             extra_pos, extra_e = [], []
-            for g, hi in zip(multi_tok.tolist(), ends, strict=True):
-                wid = int(wids[g])
+            memo = self.rest_memo  # (cue, the words that follow) -> does the rest of the cue match
+            for g, hi, wid in zip(multi_tok.tolist(), ends, wids[multi_tok].tolist(), strict=True):
                 for e in hits[wid][1]:
                     parts = entries[e][3]
-                    stop = min(g + 1 + 2 * len(parts), hi)
-                    following = wids[g + 1:stop].tolist()
-                    ws = [words[x] for x in following]
-                    ls = [lemmas[x] for x in following]
-                    if cues._rest_ok(parts, 1, ws, ls, 0):
+                    following = wids[g + 1:min(g + 1 + 2 * len(parts), hi)]
+                    key = (e, following.tobytes())
+                    ok = memo.get(key)
+                    if ok is None:
+                        ids = following.tolist()
+                        ok = memo[key] = cues._rest_ok(parts, 1, [words[x] for x in ids], [lemmas[x] for x in ids], 0)
+                    if ok:
                         extra_pos.append(g)
                         extra_e.append(e)
             hit_pos.append(np.asarray(extra_pos, dtype=np.int64))
