@@ -98,11 +98,12 @@ class VocabularyFlagger:
         return bool(words) and (w in words or any(w[:i] in words for i in range(max(len(w) - 3, 1), len(w))))
 
     def _multi_match(self, words: list[str]) -> bool:
+        pairs = tuple(zip(self.multi_first, self.multi, strict=True))
         for i, w in enumerate(words):
             if not w.startswith(self.multi_first):
                 continue
-            for parts in self.multi:
-                if _match_parts(parts, words, i):
+            for first, parts in pairs:  # a pattern can match here only where its first part's stem starts the word
+                if w.startswith(first) and _match_parts(parts, words, i):
                     return True
         return False
 
