@@ -7,7 +7,9 @@ lookup table through a per-word cache), the parts of Danish compounds
 negation and demotion decided per sentence as the rule labeller does. No spaCy Doc is
 created: everything is cached per distinct word, so the cost per segment is a few
 dictionary look-ups per token. Training and classification use this same code, so the
-features a model sees at run time are the ones it was trained on.
+features a model sees at run time are the ones it was trained on. (Classification of a
+batch goes through ``pipeline.models.ladder_fast``, which uses these per-word functions and
+is tested to give the same features.)
 """
 
 from __future__ import annotations
