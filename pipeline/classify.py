@@ -60,12 +60,8 @@ def classify_batch(model, records: list[SegmentRecord], *, evidence_k: int = 3, 
             raise DataError(detail=f"record {r['id']!r} has no 'text' string")
     passthrough = PASSTHROUGH + (("text",) if keep_text else ())
     content = [r for r in records if not is_noise(r)]
-    predicted = iter(model.predict_records(content, evidence_k=evidence_k, passthrough=passthrough) if content else [])
-    flags = iter([])
-    if vocab and content:
-        from pipeline.rules import has_vocabulary
-
-        flags = iter(has_vocabulary([r["text"] for r in content], model.codebook))
+    predicted = iter(model.predict_records(content, evidence_k=evidence_k, passthrough=passthrough, vocab=vocab)
+                     if content else [])
     langs = iter(detect_languages([r["text"] for r in records]))
     out = []
     for r in records:
@@ -74,9 +70,7 @@ def classify_batch(model, records: list[SegmentRecord], *, evidence_k: int = 3, 
             if vocab:
                 row["vocab"] = None
         else:
-            row = next(predicted)
-            if vocab:
-                row["vocab"] = next(flags)
+            row = next(predicted)  # with "vocab" when asked
         row["lang"] = next(langs)
         out.append(row)
     return out

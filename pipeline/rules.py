@@ -89,6 +89,28 @@ class VocabularyFlagger:
                 return True
         return self._multi_match(words) if self.multi else False
 
+    def chunk(self, chunk: str) -> tuple[bool, tuple[str, ...]]:
+        """One white-space separated chunk of lower-cased text: (does it hold a one-word cue, its words).
+
+        A word never spans white space, nor does a cue pattern part, so a text's verdict is
+        ``any`` of its chunks' hits, else ``multi_match`` of their words in order: the same as
+        ``__call__`` (callers that split texts anyway cache this per distinct chunk)."""
+        words = tuple(w.rstrip(".") or w for w in self._WORD.findall(chunk))
+        if self.inner is not None and self.inner.search(chunk):
+            return True, words
+        verdict = self._word_cache
+        hit = False
+        for w in words:
+            h = verdict.get(w)
+            if h is None:
+                h = verdict[w] = self._single(w)
+            hit = hit or h
+        return hit, words
+
+    def multi_match(self, words: list[str]) -> bool:
+        """Does a multi-word cue match in this word sequence?"""
+        return self._multi_match(words) if self.multi else False
+
     def _single(self, w: str) -> bool:
         """Does one word match a one-word cue? (memoised per word: vocabularies repeat)"""
         if w.startswith(self.prefixes) or w.endswith(self.suffixes):
@@ -136,11 +158,16 @@ _FLAGGERS: dict[str, VocabularyFlagger] = {}
 
 def has_vocabulary(texts: list[str], codebook: Codebook | None = None) -> list[bool]:
     """Does each text use co-creation vocabulary (any rung 1-4 cue), whatever its rung?"""
-    codebook = codebook or load_codebook()
+    flagger = vocabulary_flagger(codebook or load_codebook())
+    return [flagger(t) for t in texts]
+
+
+def vocabulary_flagger(codebook: Codebook) -> VocabularyFlagger:
+    """The one flagger per codebook (its per-word verdicts are cached)."""
     flagger = _FLAGGERS.get(codebook.hash)
     if flagger is None:
         flagger = _FLAGGERS[codebook.hash] = VocabularyFlagger(codebook)
-    return [flagger(t) for t in texts]
+    return flagger
 
 
 @dataclass

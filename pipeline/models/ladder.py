@@ -376,15 +376,16 @@ class LadderBackend(Backend):
             x, xs, owner = self._matrices(sents)
             cue_rung, cue_flags = self._cue_summary(sents)
             sentences = [a.sentences for a in analyses]
+            vocab = None
         else:
-            x, xs, owner, cue_rung, cue_flags, sentences = self.fast(texts)
+            x, xs, owner, cue_rung, cue_flags, sentences, vocab = self.fast(texts)
             dense = np.zeros((len(texts), N_DENSE))
         seg_rung, sent_rung, seg_act, sent_act = self._stage1(x, xs)
         rung_x, actor_x = self._pool(seg_rung, sent_rung, owner, len(texts), seg_act, sent_act, cue_rung, cue_flags, dense,
                                      self.config.pool_sentences)
         rung = self.state["s2"].predict_proba(rung_x)
         act = np.column_stack([m.predict_proba(actor_x[a])[:, 1] for a, m in enumerate(self.state["s2_actors"])])
-        return rung, act, sentences, xs, owner
+        return rung, act, sentences, xs, owner, vocab
 
     def predict_proba(self, texts):  # noqa: ANN001
         rung, act, *_ = self._predict_all(list(texts))
@@ -392,15 +393,15 @@ class LadderBackend(Backend):
 
     def predict(self, texts, *, evidence_k: int = 3) -> BatchOutput:  # noqa: ANN001
         texts = list(texts)
-        rung, act, sentences, xs, owner = self._predict_all(texts)
+        rung, act, sentences, xs, owner, vocab = self._predict_all(texts)
         if not evidence_k:
-            return BatchOutput(rung, act, [[] for _ in texts])
+            return BatchOutput(rung, act, [[] for _ in texts], vocab)
         if self.reference:
             return BatchOutput(rung, act, self._evidence(texts, sentences, rung.argmax(1), xs, owner, evidence_k))
         from pipeline.models.ladder_fast import evidence
 
         return BatchOutput(rung, act, evidence(texts, sentences, rung.argmax(1), xs, owner, self.state["contrib"],
-                                               self._display_terms(), evidence_k))
+                                               self._display_terms(), evidence_k), vocab)
 
     def _evidence(self, texts, sentences, rungs, xs, owner, k: int) -> list[list[dict[str, Any]]]:  # noqa: ANN001
         """Top-k sentences by their own stage-1 score for the segment's rung, with terms."""

@@ -45,6 +45,7 @@ class Batch(NamedTuple):
     cue_rung: np.ndarray
     cue_flags: np.ndarray
     sentences: list[list[tuple[int, int]]]  # character spans of each text's sentences
+    vocab: list[bool]  # rules.has_vocabulary of each text, from the same chunks
 
 
 class _Grow:
@@ -123,6 +124,7 @@ class FastFeaturiser:
         #: white space, so a sentence's words are its chunks' words, found once per distinct chunk)
         self.chunk: dict[str, tuple[int, ...]] = {}
         self.rest_memo: dict[tuple[int, bytes], bool] = {}
+        self.vchunk: dict[str, tuple[bool, tuple[str, ...]]] = {}  # chunk -> VocabularyFlagger.chunk
 
     def _add(self, words: list[str]) -> None:
         """Records of new words (each once)."""
@@ -196,9 +198,13 @@ class FastFeaturiser:
         sent_chunks: list[int] = []
         n_sents: list[int] = []
         spans_all: list[list[tuple[int, int]]] = []
-        for t in texts:
+        odd: list[int] = []
+        text_chunks: list[int] = []
+        for i, t in enumerate(texts):
             low = t.lower()
+            before = len(chunks)
             if len(low) != len(t):  # a few non-Danish letters change length: the plain path
+                odd.append(i)
                 a = _analyse_reference(t, self.lexicon)
                 spans = a.sentences
                 chunks += a.words  # a word alone is a chunk of one word
@@ -211,6 +217,7 @@ class FastFeaturiser:
                     sent_chunks.append(len(cs))
             spans_all.append(spans)
             n_sents.append(len(spans))
+            text_chunks.append(len(chunks) - before)
         n, n_sent = len(texts), len(sent_chunks)
         found = self._chunk_ids(chunks)
         lens = np.fromiter(map(len, found), dtype=np.int64, count=len(found))
@@ -256,7 +263,36 @@ class FastFeaturiser:
         seg_counts = csr_matrix((ones, (owner[rows_a], cols_a)), shape=(n, self.n_features))
         seg_counts.sum_duplicates()
         tfidf = self.backend._tfidf
-        return Batch(tfidf(seg_counts), tfidf(sent_counts), owner, cue_rung, cue_flags, spans_all)
+        vocab = self._vocab(texts, chunks, text_chunks, odd)
+        return Batch(tfidf(seg_counts), tfidf(sent_counts), owner, cue_rung, cue_flags, spans_all, vocab)
+
+    def _vocab(self, texts: list[str], chunks: list[str], text_chunks: list[int], odd: list[int]) -> list[bool]:
+        """``rules.has_vocabulary`` of each text from its white-space chunks, read in order until one
+        holds a one-word cue (``VocabularyFlagger.chunk``, decided once per distinct chunk), else
+        the multi-word cues over all their words; texts of the plain path ask the flagger itself."""
+        from pipeline.rules import vocabulary_flagger
+
+        flagger = vocabulary_flagger(self.backend.codebook)
+        cache = self.vchunk
+        get, decide = cache.get, flagger.chunk
+        out = []
+        at = 0
+        for m in text_chunks:
+            verdict = False
+            for c in chunks[at:at + m]:
+                found = get(c)
+                if found is None:
+                    found = cache[c] = decide(c)
+                if found[0]:
+                    verdict = True
+                    break
+            else:
+                verdict = flagger.multi_match([w for c in chunks[at:at + m] for w in cache[c][1]])
+            out.append(verdict)
+            at += m
+        for i in odd:
+            out[i] = flagger(texts[i])
+        return out
 
     def _cue_features(self, cue_tok, wids, tok_sent, owner, n_words, cue_rung, cue_flags):  # noqa: ANN001, ANN202
         """``CueMatcher.cue_features`` for the batch, vectorised over the cue matches: (sentence rows,

@@ -177,3 +177,16 @@ def test_classify_with_forked_workers_equals_one_process(ladder_dir, texts, tmp_
     classify(src, one, model_dir=ladder_dir, batch_size=100)
     classify(src, two, model_dir=ladder_dir, batch_size=100, workers=2)
     assert one.read_bytes() == two.read_bytes()
+
+
+def test_vocabulary_flags_from_the_fast_path_equal_has_vocabulary(ladder_dir, texts):  # noqa: ANN001
+    from pipeline.rules import has_vocabulary
+
+    model = load_model(ladder_dir)
+    flags = []
+    for i in range(0, len(texts), 500):
+        flags += model.predict(texts[i:i + 500]).vocab
+    assert flags == has_vocabulary(texts, model.codebook)
+    assert any(flags) and not all(flags)
+    rows = model.predict_records([{"id": "a", "text": texts[0], "municipality": "Aarhus"}], passthrough=("municipality",), vocab=True)
+    assert list(rows[0])[-2:] == ["municipality", "vocab"]  # after the passthrough keys, as classify writes it
