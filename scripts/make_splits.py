@@ -4,11 +4,14 @@
 Final labels = the writers' labels (raw/), with the actor lists replaced where the
 adjudication (agreement/adjudicated.jsonl), the actor review under the adjudication
 rules (review/actors.jsonl) or the review of professionals/administration under the
-revised rule adj_3 (review/actors_institutions.jsonl) settled them, applied in that
-order; ``annotator`` records who decided.
+revised rule adj_3 (review/actors_institutions.jsonl) or of politicians under the
+revised rule adj_1 (review/actors_politicians.jsonl) settled them, applied in that order; ``annotator`` records who decided.
 
 Splits are stratified by rung and grouped: segments whose word 3-gram Jaccard
 similarity is >= 0.3 are put in one group, and a group never crosses splits.
+Append-only: a segment already in a split file stays there (so scores before and after a
+new writing round are measured on the same dev and test segments); a new group joins the
+split of any placed member, else the split furthest below its share for its rung.
 Deterministic (seed 13). Usage: python scripts/make_splits.py
 """
 
@@ -58,7 +61,8 @@ def groups_of(records: list[dict]) -> list[int]:
 def main() -> None:
     records = [json.loads(line) for f in sorted(glob.glob(str(RAW / "*.jsonl"))) for line in open(f, encoding="utf-8") if line.strip()]
     overrides = [("adjudicated", OUT / "agreement" / "adjudicated.jsonl"), ("actor-review", OUT / "review" / "actors.jsonl"),
-                 ("institution-review", OUT / "review" / "actors_institutions.jsonl")]
+                 ("institution-review", OUT / "review" / "actors_institutions.jsonl"),
+                 ("politicians-review", OUT / "review" / "actors_politicians.jsonl")]
     for who, path in overrides:
         if not path.is_file():
             continue
@@ -71,29 +75,50 @@ def main() -> None:
     members: dict[int, list[int]] = collections.defaultdict(list)
     for i, g in enumerate(group):
         members[g].append(i)
+    placed = placed_ids()
     rng = random.Random(13)
     by_rung: dict[int, list[int]] = collections.defaultdict(list)
     for g, idx in members.items():
         by_rung[max(records[i]["rung"] for i in idx)].append(g)
     split_of: dict[int, str] = {}
+    crossing = 0
     for rung in sorted(by_rung):
         gs = sorted(by_rung[rung])
         rng.shuffle(gs)
         total = sum(len(members[g]) for g in gs)
-        filled = collections.Counter()
+        filled = collections.Counter(placed[records[i]["id"]] for g in gs for i in members[g] if records[i]["id"] in placed)
         for g in gs:
+            already = sorted({placed[records[i]["id"]] for i in members[g] if records[i]["id"] in placed})
+            crossing += len(already) > 1
+            if already:
+                split_of[g] = already[0]
+                filled[already[0]] += sum(records[i]["id"] not in placed for i in members[g])
+                continue
             # the split that is furthest below its target share takes the group
             name = min(FRACTIONS, key=lambda s: filled[s] / (FRACTIONS[s] * total))
             split_of[g] = name
             filled[name] += len(members[g])
     for name in FRACTIONS:
-        rows = [records[i] for i in range(len(records)) if split_of[group[i]] == name]
+        rows = [records[i] for i in range(len(records))
+                if placed.get(records[i]["id"], split_of[group[i]]) == name]
         rows.sort(key=lambda r: r["id"])
         with open(OUT / f"{name}.jsonl", "w", encoding="utf-8") as fh:
             for r in rows:
                 fh.write(json.dumps(r, ensure_ascii=False) + "\n")
         print(name, len(rows), dict(sorted(collections.Counter(r["rung"] for r in rows).items())))
     print("groups with more than one segment:", sum(len(v) > 1 for v in members.values()))
+    if crossing:
+        print(f"{crossing} groups hold segments placed in different splits earlier; those stay where they were")
+
+
+def placed_ids() -> dict[str, str]:
+    """Segment id -> the split file that already holds it."""
+    placed: dict[str, str] = {}
+    for name in FRACTIONS:
+        path = OUT / f"{name}.jsonl"
+        if path.is_file():
+            placed.update((json.loads(line)["id"], name) for line in open(path, encoding="utf-8") if line.strip())
+    return placed
 
 
 if __name__ == "__main__":
