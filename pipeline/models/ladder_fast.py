@@ -8,15 +8,22 @@ with numpy:
 * every distinct word gets, once, an id and a record: whether it is a content word, its
   lemma's id for bigrams, the model-vocabulary ids of its features (``w:`` lemma and ``p:``
   compound parts that the model knows) and whether it starts a cue match;
-* a batch is split into sentences, the words of each sentence are found with one
-  ``findall`` and turned into word ids with one ``map``; unigram and part features are a
-  ragged gather, bigrams are ``prev_lemma * K + lemma`` keys looked up with
-  ``np.searchsorted`` in the sorted keys of the model's known bigrams, and the CSR
-  matrices are built from the index arrays;
-* cue matches (rare) are decided in Python for the words that start one, exactly as
+* a batch is split into sentences and the sentences into white-space chunks; a word never
+  spans white space, so a chunk's word ids are found once per distinct chunk and a batch's
+  word ids are one ``map`` over its chunks; unigram and part features are a ragged gather,
+  bigrams are ``prev_lemma * K + lemma`` keys looked up with ``np.searchsorted`` in the
+  sorted keys of the model's known bigrams, and the CSR matrices are built from the index
+  arrays;
+* cue matches come from the words' one-word cue hits (a ragged gather); multi-word cues are
+  checked in Python where their first word matches (memoised per following words); negation,
+  demotion and participation are decided per sentence with numpy, as
   ``CueMatcher.cue_features`` decides them;
+* the vocabulary flag (``rules.has_vocabulary``) is read from the same chunks;
 * evidence is chosen with sorts over the same sparse products (ties broken as
   ``heapq.nlargest`` breaks them), leaving only the output dicts to Python.
+
+Texts whose length changes when lower-cased (a few non-Danish letters) take the plain
+per-text analysis, as in ``features.analyse``.
 
 Same answers as the reference; ``tests/models/test_ladder_fast.py`` compares them.
 """
@@ -32,6 +39,7 @@ import numpy as np
 from pipeline.features import WORD, WORD_CACHE_LIMIT, _analyse_reference, sentence_spans
 from pipeline.models.ladder import N_RUNGS
 
+ODD = "odd"  # tags the words of a text analysed by the plain path (see __call__)
 NOT_CONTENT = -2  # head id of a word that gives no content feature (function word, number, ...)
 UNKNOWN_HEAD = -1  # a content word whose lemma is in no known bigram (it still breaks bigram chains)
 
@@ -174,11 +182,12 @@ class FastFeaturiser:
             ids = list(map(self.wid.__getitem__, words))
         return np.array(ids, dtype=np.int64)
 
-    def _chunk_ids(self, chunks: list[str]) -> list[tuple[int, ...]]:
+    def _chunk_ids(self, chunks: list[str | tuple[str, str]]) -> list[tuple[int, ...]]:
+        """Word ids of each chunk (a ``(ODD, word)`` pair is that one word)."""
         found = list(map(self.chunk.get, chunks))
         if None in found:
             new = list(dict.fromkeys(compress(chunks, map(is_, found, repeat(None)))))
-            split = [WORD.findall(c) for c in new]
+            split = [[c[1]] if isinstance(c, tuple) else WORD.findall(c) for c in new]
             ids = self._ids([w for ws in split for w in ws]).tolist()
             at = 0
             for c, ws in zip(new, split, strict=True):
@@ -187,19 +196,15 @@ class FastFeaturiser:
             found = list(map(self.chunk.__getitem__, chunks))
         return found
 
-    # -- a batch ------------------------------------------------------------------------------
-    def __call__(self, texts: list[str]) -> Batch:
-        from scipy.sparse import csr_matrix
-
-        if max(len(self.wid), len(self.chunk), len(self.rest_memo)) > WORD_CACHE_LIMIT:
-            self._reset()
-        self.lexicon.trim()
-        chunks: list[str] = []
+    def _chunks(self, texts: list[str]):  # noqa: ANN202
+        """Sentences and their white-space chunks: (chunks, chunks per sentence, sentences per text,
+        chunks per text, sentence spans per text, the texts analysed by the plain path)."""
+        chunks: list[str | tuple[str, str]] = []
         sent_chunks: list[int] = []
         n_sents: list[int] = []
+        text_chunks: list[int] = []
         spans_all: list[list[tuple[int, int]]] = []
         odd: list[int] = []
-        text_chunks: list[int] = []
         for i, t in enumerate(texts):
             low = t.lower()
             before = len(chunks)
@@ -207,7 +212,7 @@ class FastFeaturiser:
                 odd.append(i)
                 a = _analyse_reference(t, self.lexicon)
                 spans = a.sentences
-                chunks += a.words  # a word alone is a chunk of one word
+                chunks += [(ODD, w) for w in a.words]  # each word its own "chunk", never split again
                 sent_chunks += np.bincount(np.asarray(a.token_sent, dtype=np.int64), minlength=len(spans)).tolist()
             else:
                 spans = sentence_spans(t) or [(0, len(t))]
@@ -218,6 +223,16 @@ class FastFeaturiser:
             spans_all.append(spans)
             n_sents.append(len(spans))
             text_chunks.append(len(chunks) - before)
+        return chunks, sent_chunks, n_sents, text_chunks, spans_all, odd
+
+    # -- a batch ------------------------------------------------------------------------------
+    def __call__(self, texts: list[str]) -> Batch:
+        from scipy.sparse import csr_matrix
+
+        if max(len(self.wid), len(self.chunk), len(self.rest_memo)) > WORD_CACHE_LIMIT:
+            self._reset()
+        self.lexicon.trim()
+        chunks, sent_chunks, n_sents, text_chunks, spans_all, odd = self._chunks(texts)
         n, n_sent = len(texts), len(sent_chunks)
         found = self._chunk_ids(chunks)
         lens = np.fromiter(map(len, found), dtype=np.int64, count=len(found))
@@ -246,7 +261,7 @@ class FastFeaturiser:
                 rows.append(c_sent[pick + 1][hit])
                 cols.append(self.bigram_feat[pos[hit]])
 
-        # cue matches: decided in Python where a word starts one (rare)
+        # cue matches (with the cue summary filled in on the way)
         cue_rung = np.zeros((n, N_RUNGS + 2))
         cue_rung[:, 0] = 1.0
         cue_flags = np.zeros((n, self.n_actors, 2))
@@ -277,7 +292,12 @@ class FastFeaturiser:
         get, decide = cache.get, flagger.chunk
         out = []
         at = 0
-        for m in text_chunks:
+        plain = set(odd)
+        for i, m in enumerate(text_chunks):
+            if i in plain:  # asked below
+                out.append(False)
+                at += m
+                continue
             verdict = False
             for c in chunks[at:at + m]:
                 found = get(c)

@@ -190,3 +190,24 @@ def test_vocabulary_flags_from_the_fast_path_equal_has_vocabulary(ladder_dir, te
     assert any(flags) and not all(flags)
     rows = model.predict_records([{"id": "a", "text": texts[0], "municipality": "Aarhus"}], passthrough=("municipality",), vocab=True)
     assert list(rows[0])[-2:] == ["municipality", "vocab"]  # after the passthrough keys, as classify writes it
+
+
+def test_batch_words_and_sentences_equal_the_analysis(ladder_dir, texts):  # noqa: ANN001
+    """The batch path's words (found per white-space chunk) and their sentences are the analysis's,
+    also for texts that take the plain path ("İstanbul" lower-cases to two code points and
+    must stay one word there, while the same letters written in lower case split in two)."""
+    f = load_model(ladder_dir).backend.fast
+    sample = texts + ["i̇stanbul og İstanbul. Næste", "İzmir, i̇zmir og Åbenrå."]
+    chunks, sent_chunks, n_sents, text_chunks, spans, _ = f._chunks(sample)
+    ids = f._chunk_ids(chunks)
+    at = sent = 0
+    for t, m, k in zip(sample, text_chunks, n_sents, strict=True):
+        want = analyse(t, f.lexicon)
+        words = [f.words[i] for c in ids[at:at + m] for i in c]
+        per_sentence = [sum(len(c) for c in ids[a:b]) for a, b in
+                        zip(np.cumsum([at, *sent_chunks[sent:sent + k]])[:-1], np.cumsum([at, *sent_chunks[sent:sent + k]])[1:])]
+        assert words == want.words, t[:80]
+        assert per_sentence == np.bincount(np.asarray(want.token_sent, dtype=int), minlength=k).tolist(), t[:80]
+        at += m
+        sent += k
+    assert spans[-1] == analyse(sample[-1], f.lexicon).sentences
