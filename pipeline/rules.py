@@ -99,6 +99,8 @@ class VocabularyFlagger:
         if self.inner is not None and self.inner.search(chunk):
             return True, words
         verdict = self._word_cache
+        if len(verdict) > 200_000:  # bounded on a long-tailed corpus (pure memoisation)
+            verdict.clear()
         hit = False
         for w in words:
             h = verdict.get(w)

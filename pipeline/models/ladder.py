@@ -169,7 +169,7 @@ class LadderBackend(Backend):
     def fast(self):  # noqa: ANN201
         """The batch-vectorised featuriser (pipeline.models.ladder_fast), built once per loaded model."""
         found = self.__dict__.get("_fast")
-        if found is None:
+        if found is None or found.terms is not self.state["terms"]:  # built for this state (fit replaces it)
             from pipeline.models.ladder_fast import FastFeaturiser
 
             found = self._fast = FastFeaturiser(self)

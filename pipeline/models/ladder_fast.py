@@ -85,7 +85,8 @@ class FastFeaturiser:
         self.lexicon = self.featuriser.lexicon
         self.cues = self.featuriser.cues
         self.use_cues = bool(backend.config.cue_features)
-        terms = backend.state["terms"].tolist()
+        self.terms = backend.state["terms"]  # the state this was built for
+        terms = self.terms.tolist()
         self.n_features = len(terms)
         self.term_id: dict[str, int] = backend.vocab
         lemma_id: dict[str, int] = {}

@@ -211,3 +211,13 @@ def test_batch_words_and_sentences_equal_the_analysis(ladder_dir, texts):  # noq
         at += m
         sent += k
     assert spans[-1] == analyse(sample[-1], f.lexicon).sentences
+
+
+def test_batch_featuriser_follows_the_models_state(ladder_dir):  # noqa: ANN001
+    """``fast`` is rebuilt when the state's vocabulary is replaced (a refit), never used stale."""
+    backend = load_model(ladder_dir).backend
+    first = backend.fast
+    assert backend.fast is first
+    backend.state = {**backend.state, "terms": backend.state["terms"].copy()}
+    backend._vocab = None
+    assert backend.fast is not first
