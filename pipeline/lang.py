@@ -148,7 +148,9 @@ def detect_languages(texts: list[str | None]) -> list[str]:
 
 def _enough_letters(sample: str) -> bool:
     """``_letters(sample) >= MIN_LETTERS``, without the per-character loop when plain letters already suffice."""
-    return sum(map(str.isalpha, sample)) >= MIN_LETTERS or _letters(sample) >= MIN_LETTERS
+    head = sample[:2 * MIN_LETTERS]  # usually enough on its own: counting further only adds letters
+    return (sum(map(str.isalpha, head)) >= MIN_LETTERS or sum(map(str.isalpha, sample)) >= MIN_LETTERS
+            or _letters(sample) >= MIN_LETTERS)
 
 
 @functools.lru_cache(maxsize=1)
