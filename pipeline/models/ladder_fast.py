@@ -447,12 +447,12 @@ def evidence(texts: list[str], sentences: list[list[tuple[int, int]]], rungs: np
     top_rank = np.arange(total) - starts[grp[o]]
     sel = o[(top_rank < 5) & (pushes[o] > 0)]
     n_terms = np.bincount(grp[sel], minlength=len(chosen)).tolist()
-    term_idx, term_push = xs.indices[pos[sel]].tolist(), pushes[sel].tolist()
-    seg_of, first = owner[chosen].tolist(), seg_start[owner[chosen]].tolist()
+    pairs = [[terms[t], round(p, 4)] for t, p in zip(xs.indices[pos[sel]].tolist(), pushes[sel].tolist(), strict=True)]
+    seg_of, first, rung_of = owner[chosen].tolist(), seg_start[owner[chosen]].tolist(), rungs.tolist()
     at = 0
     for j, i, f, m, score in zip(chosen.tolist(), seg_of, first, n_terms, scores[chosen].tolist(), strict=True):
         s, e = sentences[i][j - f]
-        out[i].append({"sentence": texts[i][s:e], "score": round(score, 4), "start": s, "end": e, "rung": int(rungs[i]),
-                       "terms": [[terms[t], round(p, 4)] for t, p in zip(term_idx[at:at + m], term_push[at:at + m], strict=True)]})
+        out[i].append({"sentence": texts[i][s:e], "score": round(score, 4), "start": s, "end": e, "rung": rung_of[i],
+                       "terms": pairs[at:at + m]})
         at += m
     return out
