@@ -1,9 +1,10 @@
 """Batch classification: stream segments through a model, bounded in memory, resumable.
 
 Input batches are numbered (``pipeline.sources``); each finished batch is written atomically
-as a part file in ``OUT.parts/``. A killed run restarted with the same arguments skips
-finished parts, and the output (JSONL/CSV/Parquet by extension) is assembled from the parts,
-so it is identical to an uninterrupted run. Bad records go to ``OUT.rejects.jsonl`` with
+as a part file in ``OUT.parts/`` (by the worker that classified it, with its counts beside it).
+A killed run restarted with the same arguments skips finished parts, and the output
+(JSONL/CSV/Parquet by extension) is assembled from the parts, a JSONL segment output by
+copying their bytes, so it is identical to an uninterrupted run. Bad records go to ``OUT.rejects.jsonl`` with
 their line and reason (``strict=True`` stops at the first). Noise segments (table of
 contents, attendance lists, ...) get a null record; every record gets ``lang``. Engines:
 ``local`` (one process, or ``workers`` processes) and ``dask`` (the model folder's bytes
@@ -59,12 +60,8 @@ def classify_batch(model, records: list[SegmentRecord], *, evidence_k: int = 3, 
             raise DataError(detail=f"record {r['id']!r} has no 'text' string")
     passthrough = PASSTHROUGH + (("text",) if keep_text else ())
     content = [r for r in records if not is_noise(r)]
-    predicted = iter(model.predict_records(content, evidence_k=evidence_k, passthrough=passthrough) if content else [])
-    flags = iter([])
-    if vocab and content:
-        from pipeline.rules import has_vocabulary
-
-        flags = iter(has_vocabulary([r["text"] for r in content], model.codebook))
+    predicted = iter(model.predict_records(content, evidence_k=evidence_k, passthrough=passthrough, vocab=vocab)
+                     if content else [])
     langs = iter(detect_languages([r["text"] for r in records]))
     out = []
     for r in records:
@@ -73,9 +70,7 @@ def classify_batch(model, records: list[SegmentRecord], *, evidence_k: int = 3, 
             if vocab:
                 row["vocab"] = None
         else:
-            row = next(predicted)
-            if vocab:
-                row["vocab"] = next(flags)
+            row = next(predicted)  # with "vocab" when asked
         row["lang"] = next(langs)
         out.append(row)
     return out
@@ -215,8 +210,29 @@ def _load_for_fork(model_dir: str) -> None:
     gc.freeze()
 
 
-def _worker_classify(records: list[SegmentRecord], evidence_k: int, vocab: bool, keep_text: bool) -> list[PredictionRecord]:
-    return classify_batch(_WORKER_MODEL["model"], records, evidence_k=evidence_k, vocab=vocab, keep_text=keep_text)
+def _worker_part(parts: str, index: int, records: list[SegmentRecord], evidence_k: int, vocab: bool,
+                 keep_text: bool) -> dict[str, int]:
+    """Classify one batch in a worker and write its part file there (the parent only gets the counts)."""
+    return _classify_part(_WORKER_MODEL["model"], Path(parts), index, records, evidence_k, vocab, keep_text)
+
+
+def _classify_part(model, parts: Path, index: int, records: list[SegmentRecord], evidence_k: int, vocab: bool,  # noqa: ANN001
+                   keep_text: bool) -> dict[str, int]:
+    """Classify one batch, write its part file (and the part's counts beside it); return the counts.
+
+    The cyclic garbage collector is paused for the batch: it allocates many small objects
+    and none of them form cycles, so collections would only re-scan the long-lived caches.
+    """
+    import gc
+
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        result = classify_batch(model, records, evidence_k=evidence_k, vocab=vocab, keep_text=keep_text)
+        return _write_part(parts, index, result)
+    finally:
+        if enabled:
+            gc.enable()
 
 
 def model_payload(model_dir: Path) -> dict[str, bytes]:
@@ -269,16 +285,50 @@ def _parts_dir(out: Path) -> Path:
     return out.with_name(out.name + ".parts")
 
 
-def _write_part(parts: Path, index: int, records: list[PredictionRecord]) -> None:
+def _write_part(parts: Path, index: int, records: list[PredictionRecord]) -> dict[str, int]:
+    """Write a finished batch as ``part-N.jsonl`` and its counts as ``part-N.counts`` (so the output
+    can be assembled from the parts' bytes without parsing them); return the counts."""
     from pipeline.io import atomic_write_text, dumps_lines
+    from pipeline.lang import is_danish
 
+    counts = {"n": len(records), "noise": sum(1 for r in records if r.get("skipped") == "noise"),
+              "non_danish": sum(1 for r in records if not is_danish(r.get("lang")))}
     atomic_write_text(parts / f"part-{index:07d}.jsonl", dumps_lines(records))
+    atomic_write_text(parts / f"part-{index:07d}.counts", json.dumps(counts))
+    return counts
 
 
-def _iter_parts(parts: Path, n: int) -> Iterator[list[PredictionRecord]]:
+def _part_counts(parts: Path, index: int) -> dict[str, int] | None:
+    """The counts written beside a part (None if they are missing, e.g. a run killed in between)."""
+    try:
+        found = json.loads((parts / f"part-{index:07d}.counts").read_text())
+    except (OSError, ValueError):
+        return None
+    return found if isinstance(found, dict) and all(isinstance(found.get(k), int) for k in ("n", "noise", "non_danish")) else None
+
+
+def _copy_parts(parts: Path, n: int, writer) -> tuple[int, int]:  # noqa: ANN001
+    """Append the parts' bytes to a JSONL ``writer`` without parsing them; (noise, non-Danish) counts
+    from the counts files (a part whose counts are missing is read to count it)."""
+    from pipeline.lang import is_danish
+
+    n_noise = n_non_danish = 0
+    for i in range(n):
+        counts = _part_counts(parts, i)
+        if counts is None:
+            part = next(_iter_parts(parts, i + 1, start=i))
+            counts = {"n": len(part), "noise": sum(1 for r in part if r.get("skipped") == "noise"),
+                      "non_danish": sum(1 for r in part if not is_danish(r.get("lang")))}
+        n_noise += counts["noise"]
+        n_non_danish += counts["non_danish"]
+        writer.append_jsonl(parts / f"part-{i:07d}.jsonl", counts["n"])
+    return n_noise, n_non_danish
+
+
+def _iter_parts(parts: Path, n: int, start: int = 0) -> Iterator[list[PredictionRecord]]:
     from pipeline.io import loads_line
 
-    for i in range(n):
+    for i in range(start, n):
         with (parts / f"part-{i:07d}.jsonl").open(encoding="utf-8") as fh:
             yield [loads_line(line) for line in fh if line.strip()]
 
@@ -388,8 +438,9 @@ def classify(input_path: str | Path | None, out: str | Path, *, model_dir: str |
                 continue
             yield i, batch
 
-    def finished(i: int, result: list[PredictionRecord]) -> None:
-        _write_part(parts, i, result)
+    def finished(i: int, result: list[PredictionRecord] | dict[str, int]) -> None:
+        if isinstance(result, list):  # dask workers send records back; local ones wrote their part
+            _write_part(parts, i, result)
         if on_batch:
             on_batch(n_input, source.total)
 
@@ -401,10 +452,10 @@ def classify(input_path: str | Path | None, out: str | Path, *, model_dir: str |
             import sys
 
             share = sys.platform.startswith("linux") and db is None and manifest.get("backend") in FORK_SAFE_BACKENDS
-            _run_pool(todo(), finished, str(model_dir), args, workers=workers, share_model=share)
+            _run_pool(todo(), finished, str(model_dir), str(parts), args, workers=workers, share_model=share)
         else:
             for i, batch in todo():
-                finished(i, classify_batch(model, batch, evidence_k=evidence_k, vocab=vocab, keep_text=keep_text))
+                finished(i, _classify_part(model, parts, i, batch, *args))
     if not rejected[0]:
         reject_file.unlink(missing_ok=True)  # a clean run leaves no rejects file (not even an old one)
 
@@ -425,7 +476,10 @@ def classify(input_path: str | Path | None, out: str | Path, *, model_dir: str |
             run_id = store.start_run("classify", {"model": str(model_dir), "model_files": manifest.get("files"), "level": level,
                                                   "input": source.fingerprint, "out": str(out)})
         segs: list[dict[str, Any]] = []
-        for part in _iter_parts(parts, n_batches):
+        copy_bytes = level == "segment" and run_id is None and writer.format == "jsonl"
+        if copy_bytes:  # the parts are already the output's lines
+            n_noise, n_non_danish = _copy_parts(parts, n_batches, writer)
+        for part in [] if copy_bytes else _iter_parts(parts, n_batches):
             n_noise += sum(1 for r in part if r.get("skipped") == "noise")
             n_non_danish += sum(1 for r in part if not is_danish(r.get("lang")))
             if run_id is not None:
@@ -443,7 +497,7 @@ def classify(input_path: str | Path | None, out: str | Path, *, model_dir: str |
                           run_id=run_id, n_stored=n_stored, **facts)
 
 
-def _run_pool(todo, finished, model_dir: str, args: tuple, *, workers: int, share_model: bool = False) -> None:  # noqa: ANN001
+def _run_pool(todo, finished, model_dir: str, parts: str, args: tuple, *, workers: int, share_model: bool = False) -> None:  # noqa: ANN001
     """The shared process pool (pipeline.parallel) with a window of 2 x workers batches in flight.
 
     ``share_model``: load the model here once and fork the workers from this process, so
@@ -453,17 +507,16 @@ def _run_pool(todo, finished, model_dir: str, args: tuple, *, workers: int, shar
     """
     from pipeline.parallel import bounded_map
 
+    calls = ((i, (parts, i, batch, *args)) for i, batch in todo)
     if not share_model:
-        calls = ((i, (batch, *args)) for i, batch in todo)
-        for i, future in bounded_map(_worker_classify, calls, workers=workers, initializer=_worker_init, initargs=(model_dir,)):
+        for i, future in bounded_map(_worker_part, calls, workers=workers, initializer=_worker_init, initargs=(model_dir,)):
             finished(i, future.result())
         return
     import gc
 
     _load_for_fork(model_dir)
     try:
-        calls = ((i, (batch, *args)) for i, batch in todo)
-        for i, future in bounded_map(_worker_classify, calls, workers=workers, initializer=_worker_init, initargs=(None,),
+        for i, future in bounded_map(_worker_part, calls, workers=workers, initializer=_worker_init, initargs=(None,),
                                      method="fork"):
             finished(i, future.result())
     finally:

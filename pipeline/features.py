@@ -7,7 +7,9 @@ lookup table through a per-word cache), the parts of Danish compounds
 negation and demotion decided per sentence as the rule labeller does. No spaCy Doc is
 created: everything is cached per distinct word, so the cost per segment is a few
 dictionary look-ups per token. Training and classification use this same code, so the
-features a model sees at run time are the ones it was trained on.
+features a model sees at run time are the ones it was trained on. (Classification of a
+batch goes through ``pipeline.models.ladder_fast``, which uses these per-word functions and
+is tested to give the same features.)
 """
 
 from __future__ import annotations
@@ -21,7 +23,8 @@ from pipeline.codebook import Codebook, Cue
 WORD = re.compile(r"§|\d+(?:[.,:/-]\d+)*|[^\W\d_]+(?:[-'’][^\W\d_]+)*")
 # a sentence ends at . ! ? (or a line break) followed by white space and a capital, digit,
 # quote or dash; common abbreviations do not end sentences
-BOUNDARY = re.compile(r"[.!?]+[\"'»”)]*\s+(?=[A-ZÆØÅ0-9\"'«»“–-])|\n\s*")
+# (the leading look-ahead only says what both branches start with: it lets the scan skip faster)
+BOUNDARY = re.compile(r"(?=[.!?\n])(?:[.!?]+[\"'»”)]*\s+(?=[A-ZÆØÅ0-9\"'«»“–-])|\n\s*)")
 ABBREVIATIONS = frozenset(
     "jf bl.a f.eks stk nr ca kr mio mia pkt evt inkl ekskl dvs mht ift osv m.fl hhv vedr tlf kl "
     "p.t. s pga iht sml jvf t.o.m f.o.m mv etc".replace(".", "").split()
@@ -49,18 +52,17 @@ class Lexicon:
     """Lemma look-up and compound splitting, both memoised per word."""
 
     def __init__(self) -> None:
-        from spacy.lang.da.stop_words import STOP_WORDS
+        from pipeline.nlp import LemmaCache, danish_stop_words, lemma_forms
 
-        from pipeline.nlp import LemmaCache, _lemma_lookup_table
-
-        self.stop = frozenset(STOP_WORDS) | {"kommune", "kommunen", "mere", "også", "blive", "få", "del"}
+        self.stop = danish_stop_words() | {"kommune", "kommunen", "mere", "også", "blive", "få", "del"}
         self._lemma = LemmaCache()
-        table = _lemma_lookup_table()
-        from spacy.strings import get_string_id
-
-        self._form_known = lambda w: table.get(get_string_id(w)) is not None
-        self._lemmas = {v.lower() for v in table.values() if isinstance(v, str) and len(v) >= MIN_PART}
+        forms = lemma_forms()
+        self._lemmas = {v.lower() for v in set(forms.values()) if isinstance(v, str) and len(v) >= MIN_PART}
+        #: lemmas and table forms in one set: ``known`` is one look-up (compound splitting makes dozens per new word)
+        self._known = set(forms)
+        self._known.update(self._lemmas)
         self._parts: dict[str, tuple[str, ...]] = {}
+        self._split_memo: dict[tuple[str, int], list[str] | None] = {}
 
     def lemma(self, word: str) -> str:
         return self._lemma(word)
@@ -73,9 +75,11 @@ class Lexicon:
             self._lemma = LemmaCache()  # a new one, seeded again with the function words
         if len(self._parts) > WORD_CACHE_LIMIT:
             self._parts.clear()
+        if len(self._split_memo) > WORD_CACHE_LIMIT:
+            self._split_memo.clear()
 
     def known(self, word: str) -> bool:
-        return word in self._lemmas or self._form_known(word)
+        return word in self._known
 
     def parts(self, word: str) -> tuple[str, ...]:
         """Parts of an unknown compound (modifiers as written, the head as a lemma).
@@ -108,24 +112,36 @@ class Lexicon:
     def _head_only(self, word: str) -> list[str] | None:
         """An unknown modifier before a known head of five letters or more
         ("samskabelses|projektet")."""
+        known = self._known
         for i in range(4, len(word) - 4):
-            if self.known(word[i:]) and len(word) - i >= 5:
+            if len(word) - i >= 5 and word[i:] in known:
                 return [word[:i], word[i:]]
         return None
 
     def _split(self, word: str, depth: int) -> list[str] | None:
-        """Longest known modifier first, then a known (or splittable) rest."""
+        """Longest known modifier first, then a known (or splittable) rest (memoised: the rests
+        of new compounds are mostly known heads seen before; results are never mutated)."""
         if depth == 0:
             return None
+        key = (word, depth)
+        found = self._split_memo.get(key, self)
+        if found is self:
+            found = self._split_memo[key] = self._split_new(word, depth)
+        return found
+
+    def _split_new(self, word: str, depth: int) -> list[str] | None:
+        known = self._known
         for i in range(len(word) - MIN_PART, MIN_PART - 1, -1):
             head = word[:i]
-            if not self.known(head):
+            if head not in known:
                 continue
             for link in LINKERS:
-                rest = word[i + len(link):] if word[i:].startswith(link) else None
-                if rest is None or len(rest) < MIN_PART:
+                if link and not word.startswith(link, i):
                     continue
-                if self.known(rest):
+                rest = word[i + len(link):]
+                if len(rest) < MIN_PART:
+                    continue
+                if rest in known:
                     return [head, rest]
                 tail = self._split(rest, depth - 1)
                 if tail:
@@ -244,6 +260,7 @@ class CueMatcher:
             else:
                 for form in {part, lexicon.lemma(part)}:
                     self._plain.setdefault(form, []).append(i)
+        self._inner_any = re.compile("|".join(re.escape(p) for p, _ in self._inner)) if self._inner else None
         self._word_hits: dict[str, tuple[tuple[int, ...], tuple[int, ...]]] = {}
 
     @staticmethod
@@ -264,11 +281,18 @@ class CueMatcher:
     def _first_hits(self, w: str, lemma: str) -> tuple[tuple[int, ...], tuple[int, ...]]:
         """Cues whose first part matches word ``w``: (one-word cues, multi-word cues)."""
         found = set(self._any)
-        found.update(i for p, i in self._prefix.get(w[:2], ()) if w.startswith(p))
-        found.update(i for p, i in self._suffix.get(w[-2:], ()) if w.endswith(p))
-        found.update(i for p, i in self._inner if p in w)
+        prefix = self._prefix.get(w[:2])
+        if prefix:
+            found.update(i for p, i in prefix if w.startswith(p))
+        suffix = self._suffix.get(w[-2:])
+        if suffix:
+            found.update(i for p, i in suffix if w.endswith(p))
+        if self._inner_any is not None and self._inner_any.search(w):  # one search rules out most words
+            found.update(i for p, i in self._inner if p in w)
         found.update(self._plain.get(w, ()))
         found.update(self._plain.get(lemma, ()))
+        if not found:
+            return (), ()
         one = tuple(sorted(i for i in found if len(self.entries[i][3]) == 1))
         return one, tuple(sorted(i for i in found if len(self.entries[i][3]) > 1))
 

@@ -342,6 +342,20 @@ class RecordWriter:
                     self._columns[k] = None
         self._spool.write(lines)
 
+    def append_jsonl(self, path: Path, count: int) -> None:
+        """Append the lines of a JSONL file written by ``dumps_lines`` (``count`` records) as they
+        are: the bytes ``write`` would write for its records, without parsing them again."""
+        import shutil
+
+        if self.format != "jsonl":
+            with Path(path).open(encoding="utf-8") as fh:
+                self.write([loads_line(line) for line in fh if line.strip()])
+            return
+        self._fh.flush()
+        with Path(path).open("rb") as src:
+            shutil.copyfileobj(src, self._fh.buffer, 1 << 20)
+        self.count += count
+
     def _spooled(self) -> Iterator[list[dict[str, Any]]]:
         self._spool.seek(0)
         chunk: list[dict[str, Any]] = []

@@ -25,7 +25,10 @@ MIN_LETTERS = 30
 #: Danish, while 5 of 6 full Norwegian samples and all Swedish ones stay non-Danish).
 DANISH_PRIOR = 3.0
 _NEIGHBOURS = frozenset({"no", "nb", "nn", "sv"})
-_SAMPLE_CHARS = 600  # the first 600 characters decide: as accurate here as the whole text, at a third of the time
+#: The first 200 characters decide. Measured (issue 15): with 600, 400, 300, 250, 200 and 150 the
+#: verdicts are the same on all 170 real_dev segments (all Danish), the 46 language samples and
+#: 2,048 generated segments; 200 costs a third of 600 (the batch walk is one step per character).
+_SAMPLE_CHARS = 200
 
 
 @functools.lru_cache(maxsize=1)
@@ -35,7 +38,52 @@ def _identifier() -> Any:
     import py3langid
     from py3langid.langid import MODEL_FILE, LanguageIdentifier
 
-    return LanguageIdentifier.from_modelpath(Path(py3langid.__file__).parent / MODEL_FILE, norm_probs=True)
+    path = Path(py3langid.__file__).parent / MODEL_FILE
+    plain = _decompressed_model(path)
+    if plain is not None:
+        try:
+            return _identifier_from(plain, LanguageIdentifier)
+        except (OSError, ValueError, KeyError):
+            pass
+    return LanguageIdentifier.from_modelpath(path, norm_probs=True)
+
+
+def _identifier_from(plain: Any, cls: Any) -> Any:
+    """py3langid's ``from_modelpath`` over an already decompressed model file (same arrays)."""
+    import numpy as np
+    from py3langid.modelio import _to_array
+
+    with np.load(plain, allow_pickle=False) as data:
+        return cls(np.asarray(data["ptc"]), np.asarray(data["pc"]), data["classes"].tolist(), _to_array(data["nextmove"]),
+                   data["out_feat"].tolist(), norm_probs=True, tk_row=_to_array(data["nextmove_row"]))
+
+
+def _decompressed_model(path: Any) -> Any:
+    """py3langid's model is an LZMA-compressed npz (a quarter of a second to decompress at every
+    start); a decompressed copy is kept in samskab's cache folder (``pipeline.models.state_cache``),
+    named after the package version and the file's size and time. None when caching is off or fails."""
+    import lzma
+    import os
+    import shutil
+    from importlib.metadata import version
+
+    from pipeline.models.state_cache import cache_dir
+
+    folder = cache_dir()
+    if folder is None:
+        return None
+    try:
+        stat = path.stat()
+        plain = folder / f"py3langid-{version('py3langid')}-{stat.st_size}-{stat.st_mtime_ns}.npz"
+        if not plain.exists():
+            folder.mkdir(parents=True, exist_ok=True)
+            tmp = folder / f".{plain.name}.{os.getpid()}"
+            with lzma.open(path) as src, tmp.open("wb") as dst:
+                shutil.copyfileobj(src, dst, 1 << 20)
+            os.replace(tmp, plain)
+        return plain
+    except (OSError, lzma.LZMAError, ValueError):
+        return None
 
 
 def _letters(text: str) -> int:
@@ -100,7 +148,9 @@ def detect_languages(texts: list[str | None]) -> list[str]:
 
 def _enough_letters(sample: str) -> bool:
     """``_letters(sample) >= MIN_LETTERS``, without the per-character loop when plain letters already suffice."""
-    return sum(map(str.isalpha, sample)) >= MIN_LETTERS or _letters(sample) >= MIN_LETTERS
+    head = sample[:2 * MIN_LETTERS]  # usually enough on its own: counting further only adds letters
+    return (sum(map(str.isalpha, head)) >= MIN_LETTERS or sum(map(str.isalpha, sample)) >= MIN_LETTERS
+            or _letters(sample) >= MIN_LETTERS)
 
 
 @functools.lru_cache(maxsize=1)

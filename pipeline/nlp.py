@@ -39,23 +39,59 @@ def _lemma_lookup_table():
     return load_lookups("da", ["lemma_lookup"]).get_table("lemma_lookup")
 
 
+@functools.lru_cache(maxsize=1)
+def lemma_forms() -> dict[str, str]:
+    """The same Danish lemma table as a plain ``form -> lemma`` dict, read straight from
+    spacy-lookups-data's JSON (a fifth of a second, without importing spaCy; spaCy's loader
+    hashes every key and takes seconds). ``lemma_forms().get(w)`` equals
+    ``_lemma_lookup_table().get(get_string_id(w))`` (keys and look-ups hash alike there);
+    tests compare them."""
+    import gzip
+    from pathlib import Path
+
+    import orjson
+    import spacy_lookups_data
+
+    path = Path(str(spacy_lookups_data.da["lemma_lookup"]))
+    if path.exists():
+        raw = path.read_bytes()
+    else:
+        with gzip.open(path.with_suffix(".json.gz")) as fh:
+            raw = fh.read()
+    return orjson.loads(raw)
+
+
+@functools.lru_cache(maxsize=1)
+def danish_stop_words() -> frozenset[str]:
+    """spaCy's Danish stop words, read from spaCy's own file without importing spaCy (which
+    takes a second); tests compare them with ``spacy.lang.da.stop_words.STOP_WORDS``."""
+    import importlib.util
+    from pathlib import Path
+
+    spec = importlib.util.find_spec("spacy")  # locates the package, does not import it
+    if spec is None or spec.origin is None:  # pragma: no cover - spaCy is a core dependency
+        from spacy.lang.da.stop_words import STOP_WORDS
+
+        return frozenset(STOP_WORDS)
+    path = Path(spec.origin).parent / "lang" / "da" / "stop_words.py"
+    module_spec = importlib.util.spec_from_file_location("_samskab_da_stop_words", path)
+    module = importlib.util.module_from_spec(module_spec)
+    module_spec.loader.exec_module(module)
+    return frozenset(module.STOP_WORDS)
+
+
 class LemmaCache:
     """lower-cased token -> lemma, memoised (Danish vocabulary is long-tailed but repeats)."""
 
     def __init__(self) -> None:
-        from spacy.strings import get_string_id
-
-        self._table = _lemma_lookup_table()
-        self._hash = get_string_id
+        self._forms = lemma_forms()
         # function words are left as they are: the table maps e.g. "med" -> "mede"
-        from spacy.lang.da.stop_words import STOP_WORDS
-
-        self._cache: dict[str, str] = {w: w for w in STOP_WORDS}
+        self._cache: dict[str, str] = {w: w for w in danish_stop_words()}
 
     def __call__(self, lower: str) -> str:
         lemma = self._cache.get(lower)
         if lemma is None:
-            found = self._table.get(self._hash(lower))
+            found = self._forms.get(lower)
             lemma = found.lower() if isinstance(found, str) else lower
             if len(self._cache) < 2_000_000:
                 self._cache[lower] = lemma

@@ -79,12 +79,38 @@ class VocabularyFlagger:
             return True
         words = [w.rstrip(".") or w for w in self._WORD.findall(lower)]
         verdict = self._word_cache
+        if len(verdict) > 200_000:  # bounded on a long-tailed corpus (pure memoisation)
+            verdict.clear()
         for w in words:
             hit = verdict.get(w)
             if hit is None:
                 hit = verdict[w] = self._single(w)
             if hit:
                 return True
+        return self._multi_match(words) if self.multi else False
+
+    def chunk(self, chunk: str) -> tuple[bool, tuple[str, ...]]:
+        """One white-space separated chunk of lower-cased text: (does it hold a one-word cue, its words).
+
+        A word never spans white space, nor does a cue pattern part, so a text's verdict is
+        ``any`` of its chunks' hits, else ``multi_match`` of their words in order: the same as
+        ``__call__`` (callers that split texts anyway cache this per distinct chunk)."""
+        words = tuple(w.rstrip(".") or w for w in self._WORD.findall(chunk))
+        if self.inner is not None and self.inner.search(chunk):
+            return True, words
+        verdict = self._word_cache
+        if len(verdict) > 200_000:  # bounded on a long-tailed corpus (pure memoisation)
+            verdict.clear()
+        hit = False
+        for w in words:
+            h = verdict.get(w)
+            if h is None:
+                h = verdict[w] = self._single(w)
+            hit = hit or h
+        return hit, words
+
+    def multi_match(self, words: list[str]) -> bool:
+        """Does a multi-word cue match in this word sequence?"""
         return self._multi_match(words) if self.multi else False
 
     def _single(self, w: str) -> bool:
@@ -96,11 +122,12 @@ class VocabularyFlagger:
         return bool(words) and (w in words or any(w[:i] in words for i in range(max(len(w) - 3, 1), len(w))))
 
     def _multi_match(self, words: list[str]) -> bool:
+        pairs = tuple(zip(self.multi_first, self.multi, strict=True))
         for i, w in enumerate(words):
             if not w.startswith(self.multi_first):
                 continue
-            for parts in self.multi:
-                if _match_parts(parts, words, i):
+            for first, parts in pairs:  # a pattern can match here only where its first part's stem starts the word
+                if w.startswith(first) and _match_parts(parts, words, i):
                     return True
         return False
 
@@ -133,11 +160,16 @@ _FLAGGERS: dict[str, VocabularyFlagger] = {}
 
 def has_vocabulary(texts: list[str], codebook: Codebook | None = None) -> list[bool]:
     """Does each text use co-creation vocabulary (any rung 1-4 cue), whatever its rung?"""
-    codebook = codebook or load_codebook()
+    flagger = vocabulary_flagger(codebook or load_codebook())
+    return [flagger(t) for t in texts]
+
+
+def vocabulary_flagger(codebook: Codebook) -> VocabularyFlagger:
+    """The one flagger per codebook (its per-word verdicts are cached)."""
     flagger = _FLAGGERS.get(codebook.hash)
     if flagger is None:
         flagger = _FLAGGERS[codebook.hash] = VocabularyFlagger(codebook)
-    return [flagger(t) for t in texts]
+    return flagger
 
 
 @dataclass

@@ -42,6 +42,15 @@ TINY = [
 ]
 
 
+@pytest.fixture(scope="session", autouse=True)
+def _state_cache(tmp_path_factory):  # noqa: ANN001, ANN202
+    """Loaded models cache their state in a temporary folder, not in the user's cache."""
+    patch = pytest.MonkeyPatch()
+    patch.setenv("SAMSKAB_CACHE_DIR", str(tmp_path_factory.mktemp("state-cache")))
+    yield
+    patch.undo()
+
+
 @pytest.fixture(scope="session")
 def tiny_records() -> list[dict]:
     munis = ["Aarhus", "Odense", "Viborg"]

@@ -118,3 +118,18 @@ def test_cli_classify_and_explain(tmp_path, segments_file, tiny_model_dir):
     assert res.exit_code == 0 and "rung 2" in res.output and "Frivillige" in res.output
     res = runner.invoke(app, ["classify", str(tmp_path / "missing.jsonl"), "--out", str(out), "--model", str(tiny_model_dir)])
     assert res.exit_code == 1 and "missing.jsonl" in res.output
+
+
+def test_output_assembled_from_parts_with_or_without_their_counts(tmp_path, segments_file, tiny_model_dir):
+    """The JSONL output is the parts' bytes; a part whose counts file is missing (a run killed
+    between the two writes) is counted by reading it, and the result is the same."""
+    whole = tmp_path / "whole.jsonl"
+    full = classify(segments_file, whole, model_dir=tiny_model_dir, batch_size=10)
+    resumed = tmp_path / "resumed.jsonl"
+    classify(segments_file, resumed, model_dir=tiny_model_dir, batch_size=10, max_batches=3)
+    counts = sorted((tmp_path / "resumed.jsonl.parts").glob("part-*.counts"))
+    assert len(counts) == 3
+    counts[1].unlink()
+    again = classify(segments_file, resumed, model_dir=tiny_model_dir, batch_size=10)
+    assert resumed.read_bytes() == whole.read_bytes()
+    assert (again.n_output, again.n_noise, again.n_non_danish) == (full.n_output, full.n_noise, full.n_non_danish)

@@ -36,3 +36,25 @@ def test_batch_detection_equals_one_by_one():
 def test_empty_batch_and_nothing_to_detect():
     assert detect_languages([]) == []
     assert detect_languages([None, "", "ja"]) == [UNDETERMINED] * 3
+
+
+def test_decompressed_model_copy_gives_the_same_identifier(tmp_path, monkeypatch):
+    """The cached, decompressed py3langid model loads to the same arrays as py3langid's own loader."""
+    from pathlib import Path
+
+    import numpy as np
+    import py3langid
+    from py3langid.langid import MODEL_FILE, LanguageIdentifier
+
+    from pipeline.lang import _decompressed_model, _identifier_from
+
+    monkeypatch.setenv("SAMSKAB_CACHE_DIR", str(tmp_path))
+    path = Path(py3langid.__file__).parent / MODEL_FILE
+    plain = _decompressed_model(path)
+    assert plain is not None and plain.exists() and _decompressed_model(path) == plain
+    ours, theirs = _identifier_from(plain, LanguageIdentifier), LanguageIdentifier.from_modelpath(path, norm_probs=True)
+    assert np.array_equal(ours.nb_ptc, theirs.nb_ptc) and np.array_equal(ours.nb_pc, theirs.nb_pc)
+    assert ours.nb_classes == theirs.nb_classes and ours.tk_output == theirs.tk_output
+    assert ours.tk_nextmove == theirs.tk_nextmove and ours._rowbase == theirs._rowbase
+    text = "Kommunen og borgerne samarbejder om en ny legeplads i bydelen."
+    assert ours.classify(text) == theirs.classify(text)

@@ -44,3 +44,23 @@ def _analyser():
     if "a" not in _CACHE:
         _CACHE["a"] = Analyser()
     return _CACHE["a"]
+
+
+def test_lemma_dict_and_stop_words_equal_spacys():
+    """``lemma_forms`` (the lookup JSON as a dict) answers as spaCy's hashed table; the stop words
+    read without importing spaCy are spaCy's."""
+    import json
+    from pathlib import Path
+
+    from spacy.lang.da.stop_words import STOP_WORDS
+    from spacy.strings import get_string_id
+    from spacy.symbols import IDS
+
+    from pipeline.nlp import _lemma_lookup_table, danish_stop_words, lemma_forms
+
+    assert danish_stop_words() == frozenset(STOP_WORDS)
+    table, forms = _lemma_lookup_table(), lemma_forms()
+    words = {w.lower().strip(".,:;!?()") for path in sorted(Path("data/labelled").glob("*.jsonl"))
+             for line in path.open(encoding="utf-8") for w in json.loads(line)["text"].split()}
+    words |= set(IDS) | {k.lower() for k in IDS} | set(list(forms)[:20000]) | {"", "xyzzy", "borgerbudgetmidlerne"}
+    assert [forms.get(w) for w in sorted(words)] == [table.get(get_string_id(w)) for w in sorted(words)]

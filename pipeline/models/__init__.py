@@ -96,10 +96,19 @@ class Model:
     def predict(self, texts: list[str], *, evidence_k: int = 3) -> BatchOutput:
         return self.backend.predict(texts, evidence_k=evidence_k)
 
-    def predict_records(self, records: list[dict[str, Any]], *, evidence_k: int = 3, passthrough: tuple[str, ...] = ()) -> list[dict[str, Any]]:
-        """The classify contract for one batch: one output per input, same ``id``."""
+    def predict_records(self, records: list[dict[str, Any]], *, evidence_k: int = 3, passthrough: tuple[str, ...] = (),
+                        vocab: bool = False) -> list[dict[str, Any]]:
+        """The classify contract for one batch: one output per input, same ``id``; ``vocab`` adds
+        each text's vocabulary flag (``rules.has_vocabulary``) after the passthrough keys."""
         texts = [r.get("text") or "" for r in records]
         out = self.predict(texts, evidence_k=evidence_k)
+        flags = None
+        if vocab:
+            flags = out.vocab
+            if flags is None:
+                from pipeline.rules import has_vocabulary
+
+                flags = has_vocabulary(texts, self.codebook)
         rung_ids = self.codebook.rung_ids
         actor_ids = self.codebook.actor_ids
         thr = self.actor_threshold
@@ -117,6 +126,9 @@ class Model:
                 if key in rec and key not in row:
                     row[key] = rec[key]
             results.append(row)
+        if flags is not None:
+            for row, flag in zip(results, flags, strict=True):
+                row["vocab"] = flag
         return results
 
 

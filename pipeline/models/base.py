@@ -26,6 +26,8 @@ class BatchOutput:
     rung_proba: np.ndarray         # (n, 5)
     actor_proba: np.ndarray        # (n, 6)
     evidence: list[list[dict[str, Any]]]
+    #: each text's vocabulary flag (``rules.has_vocabulary``), when the backend found it on the way
+    vocab: list[bool] | None = None
 
 
 class Backend(ABC):

@@ -77,15 +77,17 @@ class _Featuriser:
     def _content(self, word: str, lemma: str) -> tuple[str, ...]:
         feats = self._word_feats.get(word)
         if feats is None:
-            stop = self.config.drop_function_words and (lemma in self.lexicon.stop or word in self.lexicon.stop)
-            if stop or not word[0].isalpha() or len(word) < 2:
-                feats = ()
-            elif self.config.compounds:
-                feats = (f"w:{lemma}", *(f"p:{p}" for p in self.lexicon.parts(word)))
-            else:
-                feats = (f"w:{lemma}",)
-            self._word_feats[word] = feats
+            feats = self._word_feats[word] = self._content_feats(word, lemma)
         return feats
+
+    def _content_feats(self, word: str, lemma: str) -> tuple[str, ...]:
+        """A word's content features: its lemma and compound parts; () for a function word."""
+        stop = self.config.drop_function_words and (lemma in self.lexicon.stop or word in self.lexicon.stop)
+        if stop or not word[0].isalpha() or len(word) < 2:
+            return ()
+        if self.config.compounds:
+            return (f"w:{lemma}", *(f"p:{p}" for p in self.lexicon.parts(word)))
+        return (f"w:{lemma}",)
 
     def __call__(self, text: str, *, reference: bool = False) -> tuple[TextAnalysis, list[list[str]], list[float]]:
         if len(self._word_feats) > WORD_CACHE_LIMIT:
@@ -162,6 +164,16 @@ class LadderBackend(Backend):
         if self._featuriser is None:
             self._featuriser = _Featuriser(self.codebook, self.config)
         return self._featuriser
+
+    @property
+    def fast(self):  # noqa: ANN201
+        """The batch-vectorised featuriser (pipeline.models.ladder_fast), built once per loaded model."""
+        found = self.__dict__.get("_fast")
+        if found is None or found.terms is not self.state["terms"]:  # built for this state (fit replaces it)
+            from pipeline.models.ladder_fast import FastFeaturiser
+
+            found = self._fast = FastFeaturiser(self)
+        return found
 
     # -- vectors --------------------------------------------------------------------
     @property
@@ -359,15 +371,21 @@ class LadderBackend(Backend):
 
     # -- prediction -----------------------------------------------------------------------
     def _predict_all(self, texts: list[str]):  # noqa: ANN202
-        analyses, _, sents, dense = self._analyse(texts)
-        x, xs, owner = self._matrices(sents)
+        if self.reference or self.config.concreteness:  # the plain path (concreteness: per text)
+            analyses, _, sents, dense = self._analyse(texts)
+            x, xs, owner = self._matrices(sents)
+            cue_rung, cue_flags = self._cue_summary(sents)
+            sentences = [a.sentences for a in analyses]
+            vocab = None
+        else:
+            x, xs, owner, cue_rung, cue_flags, sentences, vocab = self.fast(texts)
+            dense = np.zeros((len(texts), N_DENSE))
         seg_rung, sent_rung, seg_act, sent_act = self._stage1(x, xs)
-        cue_rung, cue_flags = self._cue_summary(sents)
         rung_x, actor_x = self._pool(seg_rung, sent_rung, owner, len(texts), seg_act, sent_act, cue_rung, cue_flags, dense,
                                      self.config.pool_sentences)
         rung = self.state["s2"].predict_proba(rung_x)
         act = np.column_stack([m.predict_proba(actor_x[a])[:, 1] for a, m in enumerate(self.state["s2_actors"])])
-        return rung, act, analyses, sents, xs, owner
+        return rung, act, sentences, xs, owner, vocab
 
     def predict_proba(self, texts):  # noqa: ANN001
         rung, act, *_ = self._predict_all(list(texts))
@@ -375,12 +393,17 @@ class LadderBackend(Backend):
 
     def predict(self, texts, *, evidence_k: int = 3) -> BatchOutput:  # noqa: ANN001
         texts = list(texts)
-        rung, act, analyses, sents, xs, owner = self._predict_all(texts)
+        rung, act, sentences, xs, owner, vocab = self._predict_all(texts)
         if not evidence_k:
-            return BatchOutput(rung, act, [[] for _ in texts])
-        return BatchOutput(rung, act, self._evidence(texts, analyses, rung.argmax(1), xs, owner, evidence_k))
+            return BatchOutput(rung, act, [[] for _ in texts], vocab)
+        if self.reference:
+            return BatchOutput(rung, act, self._evidence(texts, sentences, rung.argmax(1), xs, owner, evidence_k))
+        from pipeline.models.ladder_fast import evidence
 
-    def _evidence(self, texts, analyses, rungs, xs, owner, k: int) -> list[list[dict[str, Any]]]:  # noqa: ANN001
+        return BatchOutput(rung, act, evidence(texts, sentences, rung.argmax(1), xs, owner, self.state["contrib"],
+                                               self._display_terms(), evidence_k), vocab)
+
+    def _evidence(self, texts, sentences, rungs, xs, owner, k: int) -> list[list[dict[str, Any]]]:  # noqa: ANN001
         """Top-k sentences by their own stage-1 score for the segment's rung, with terms."""
         out: list[list[dict[str, Any]]] = [[] for _ in texts]
         if not len(owner):
@@ -397,8 +420,8 @@ class LadderBackend(Backend):
         pushes = (xs.data * contrib[nnz_rung, xs.indices]).tolist()
         indices, indptr, score_list = xs.indices.tolist(), xs.indptr.tolist(), scores.tolist()
         start = 0
-        for i, a in enumerate(analyses):
-            m = len(a.sentences)
+        for i, spans in enumerate(sentences):
+            m = len(spans)
             rows = range(start, start + m)
             start += m
             r = int(rungs[i])
@@ -407,7 +430,7 @@ class LadderBackend(Backend):
                 if lo == hi:
                     continue
                 top = heapq.nlargest(5, range(lo, hi), key=pushes.__getitem__)
-                s, e = a.sentences[j - (start - m)]
+                s, e = spans[j - (start - m)]
                 out[i].append({"sentence": texts[i][s:e], "score": round(score_list[j], 4), "start": s, "end": e, "rung": r,
                                "terms": [[terms[indices[t]], round(pushes[t], 4)] for t in top if pushes[t] > 0]})
         return out
@@ -433,8 +456,15 @@ class LadderBackend(Backend):
 
     @classmethod
     def load(cls, directory, config, codebook):  # noqa: ANN001
+        from pipeline.models import read_manifest, state_cache
+
         backend = cls(config, codebook)
-        backend.state = load_trusted_skops(directory, MODEL_FILE, TRUSTED_TYPES)
+        digest = str(read_manifest(Path(directory)).get("files", {}).get(MODEL_FILE, ""))  # verified by load_model
+        state = state_cache.load_cached(digest)
+        if state is None:
+            state = load_trusted_skops(directory, MODEL_FILE, TRUSTED_TYPES)
+            state_cache.store(digest, state)
+        backend.state = state
         return backend
 
 

@@ -90,3 +90,134 @@ def test_word_caches_stay_bounded_and_answers_do_not_change(texts, monkeypatch):
         assert len(small._word_feats) <= 300 + 200 and len(small.lexicon._lemma._cache) <= len(small.lexicon.stop) + 300 + 200
         assert len(small.cues._word_hits) <= 300 + 200 and len(small.lexicon._parts) <= 300 + 200
     assert small(texts[0])[1] == ref(texts[0])[1]
+
+
+def test_batch_featuriser_gives_the_reference_matrices_and_cue_summary(ladder_dir, texts):  # noqa: ANN001
+    """The vectorised batch path (``LadderBackend.fast``) builds the same tf-idf matrices, sentence
+    owners, cue summary and sentence spans as the plain per-text path, batch by batch."""
+    backend = load_model(ladder_dir).backend
+    for i in range(0, len(texts), 400):
+        batch = texts[i:i + 400]
+        got = backend.fast(batch)
+        analyses, _, sents, _ = backend._analyse(batch)
+        x, xs, owner = backend._matrices(sents)
+        cue_rung, cue_flags = backend._cue_summary_reference(sents)
+        assert np.array_equal(got.owner, owner)
+        for a, b in ((got.x, x), (got.xs, xs)):
+            assert a.shape == b.shape and np.array_equal(a.indptr, b.indptr)
+            assert np.allclose(a.toarray(), b.toarray(), atol=1e-12, rtol=0)
+        assert np.array_equal(got.cue_rung, cue_rung) and np.array_equal(got.cue_flags, cue_flags)
+        assert got.sentences == [a.sentences for a in analyses]
+    assert got.cue_rung[:, 1:].any() and got.cue_flags.any()  # cues were compared, not only empty rows
+
+
+def test_batch_featuriser_caches_stay_bounded(ladder_dir, texts, monkeypatch):  # noqa: ANN001
+    import pipeline.models.ladder_fast
+
+    monkeypatch.setattr(pipeline.models.ladder_fast, "WORD_CACHE_LIMIT", 300)
+    small, ref = load_model(ladder_dir).backend, load_model(ladder_dir).backend
+    ref.reference = True
+    batch = texts[-400:]
+    for i in range(0, len(batch), 50):
+        got = small.predict(batch[i:i + 50])
+        want = ref.predict(batch[i:i + 50])
+        assert np.allclose(got.rung_proba, want.rung_proba, atol=1e-6, rtol=0) and got.evidence == want.evidence
+        fast = small.fast
+        assert len(fast.wid) <= 300 + 50 * 120 and len(fast.chunk) <= 300 + 50 * 120
+    assert len(small.fast.wid) < len({w for t in batch for w in t.lower().split()})  # it was reset on the way
+
+
+def test_state_cache_loads_the_same_model_without_scikit_learn(ladder_dir, labelled, tmp_path, monkeypatch):  # noqa: ANN001
+    from pipeline.models.state_cache import FrozenLogisticRegression
+
+    monkeypatch.setenv("SAMSKAB_CACHE_DIR", str(tmp_path / "cache"))
+    first = load_model(ladder_dir)  # reads ladder.skops and writes the cache
+    assert len(list((tmp_path / "cache").glob("*.npz"))) == 1
+    second = load_model(ladder_dir)  # reads the cache
+    assert isinstance(second.backend.state["s1"], FrozenLogisticRegression)
+    assert not isinstance(first.backend.state["s1"], FrozenLogisticRegression)
+    sample = [r["text"] for r in labelled] + ODD
+    a, b = first.predict(sample), second.predict(sample)
+    assert np.array_equal(a.rung_proba, b.rung_proba) and np.array_equal(a.actor_proba, b.actor_proba)
+    assert a.evidence == b.evidence
+    # a damaged cache file is ignored (and the model file read again)
+    for path in (tmp_path / "cache").glob("*.npz"):
+        path.write_bytes(b"not a cache")
+    third = load_model(ladder_dir)
+    assert np.array_equal(third.predict(sample).rung_proba, a.rung_proba)
+    monkeypatch.setenv("SAMSKAB_CACHE_DIR", "")  # off
+    assert not isinstance(load_model(ladder_dir).backend.state["s1"], FrozenLogisticRegression)
+
+
+@pytest.mark.parametrize("n_classes", [2, 5])
+def test_frozen_logistic_regression_predicts_as_scikit_learn(n_classes):  # noqa: ANN001
+    from scipy.sparse import random as sparse_random
+    from sklearn.linear_model import LogisticRegression
+
+    from pipeline.models.state_cache import FrozenLogisticRegression
+
+    rng = np.random.default_rng(0)
+    x = sparse_random(300, 40, density=0.2, format="csr", random_state=1)
+    y = rng.integers(0, n_classes, 300)
+    lr = LogisticRegression(C=3.0, max_iter=500).fit(x, y)
+    frozen = FrozenLogisticRegression(dict(vars(lr)))
+    for data in (x, x.toarray()):
+        assert np.allclose(frozen.predict_proba(data), lr.predict_proba(data), atol=1e-12, rtol=0)
+        assert np.array_equal(frozen.predict(data), lr.predict(data))
+
+
+@pytest.mark.slow  # starts a process pool
+def test_classify_with_forked_workers_equals_one_process(ladder_dir, texts, tmp_path):  # noqa: ANN001
+    from pipeline.classify import classify
+
+    src = tmp_path / "in.jsonl"
+    src.write_text("".join(json.dumps({"id": f"g{i}", "text": t}, ensure_ascii=False) + "\n"
+                           for i, t in enumerate(texts[-600:])), encoding="utf-8")
+    one, two = tmp_path / "one.jsonl", tmp_path / "two.jsonl"
+    classify(src, one, model_dir=ladder_dir, batch_size=100)
+    classify(src, two, model_dir=ladder_dir, batch_size=100, workers=2)
+    assert one.read_bytes() == two.read_bytes()
+
+
+def test_vocabulary_flags_from_the_fast_path_equal_has_vocabulary(ladder_dir, texts):  # noqa: ANN001
+    from pipeline.rules import has_vocabulary
+
+    model = load_model(ladder_dir)
+    flags = []
+    for i in range(0, len(texts), 500):
+        flags += model.predict(texts[i:i + 500]).vocab
+    assert flags == has_vocabulary(texts, model.codebook)
+    assert any(flags) and not all(flags)
+    rows = model.predict_records([{"id": "a", "text": texts[0], "municipality": "Aarhus"}], passthrough=("municipality",), vocab=True)
+    assert list(rows[0])[-2:] == ["municipality", "vocab"]  # after the passthrough keys, as classify writes it
+
+
+def test_batch_words_and_sentences_equal_the_analysis(ladder_dir, texts):  # noqa: ANN001
+    """The batch path's words (found per white-space chunk) and their sentences are the analysis's,
+    also for texts that take the plain path ("İstanbul" lower-cases to two code points and
+    must stay one word there, while the same letters written in lower case split in two)."""
+    f = load_model(ladder_dir).backend.fast
+    sample = texts + ["i̇stanbul og İstanbul. Næste", "İzmir, i̇zmir og Åbenrå."]
+    chunks, sent_chunks, n_sents, text_chunks, spans, _ = f._chunks(sample)
+    ids = f._chunk_ids(chunks)
+    at = sent = 0
+    for t, m, k in zip(sample, text_chunks, n_sents, strict=True):
+        want = analyse(t, f.lexicon)
+        words = [f.words[i] for c in ids[at:at + m] for i in c]
+        per_sentence = [sum(len(c) for c in ids[a:b]) for a, b in
+                        zip(np.cumsum([at, *sent_chunks[sent:sent + k]])[:-1], np.cumsum([at, *sent_chunks[sent:sent + k]])[1:])]
+        assert words == want.words, t[:80]
+        assert per_sentence == np.bincount(np.asarray(want.token_sent, dtype=int), minlength=k).tolist(), t[:80]
+        at += m
+        sent += k
+    assert spans[-1] == analyse(sample[-1], f.lexicon).sentences
+
+
+def test_batch_featuriser_follows_the_models_state(ladder_dir):  # noqa: ANN001
+    """``fast`` is rebuilt when the state's vocabulary is replaced (a refit), never used stale."""
+    backend = load_model(ladder_dir).backend
+    first = backend.fast
+    assert backend.fast is first
+    backend.state = {**backend.state, "terms": backend.state["terms"].copy()}
+    backend._vocab = None
+    assert backend.fast is not first
