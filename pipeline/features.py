@@ -30,7 +30,8 @@ ABBREVIATIONS = frozenset(
     "p.t. s pga iht sml jvf t.o.m f.o.m mv etc".replace(".", "").split()
 )
 MIN_PART = 3
-LINKERS = ("", "s", "e")
+LINKERS = ("", "s", "e")  # tried in this order after a known modifier (at most one letter applies)
+SPLIT_DEPTH = 3  # a compound has at most SPLIT_DEPTH + 1 parts
 #: Distinct words each per-word cache holds before it starts afresh (pure memoisation, so
 #: only speed depends on it): bounds a worker's memory on a long-tailed corpus, where
 #: novel compounds would otherwise fill the caches with words seen once.
@@ -62,7 +63,8 @@ class Lexicon:
         self._known = set(forms)
         self._known.update(self._lemmas)
         self._parts: dict[str, tuple[str, ...]] = {}
-        self._split_memo: dict[tuple[str, int], list[str] | None] = {}
+        #: ``_split`` results per depth (index 1-3): rest of a compound -> its split (or None)
+        self._split_memo: list[dict[str, list[str] | None]] = [{} for _ in range(SPLIT_DEPTH + 1)]
 
     def lemma(self, word: str) -> str:
         return self._lemma(word)
@@ -75,8 +77,9 @@ class Lexicon:
             self._lemma = LemmaCache()  # a new one, seeded again with the function words
         if len(self._parts) > WORD_CACHE_LIMIT:
             self._parts.clear()
-        if len(self._split_memo) > WORD_CACHE_LIMIT:
-            self._split_memo.clear()
+        if sum(map(len, self._split_memo)) > WORD_CACHE_LIMIT:
+            for memo in self._split_memo:
+                memo.clear()
 
     def known(self, word: str) -> bool:
         return word in self._known
@@ -91,7 +94,7 @@ class Lexicon:
         if found is None:
             found = ()
             if len(word) >= 2 * MIN_PART + 2 and word.isalpha() and not self.known(word):
-                split = self._split(word, 3) or self._head_only(word)
+                split = self._split_new(word, SPLIT_DEPTH) or self._head_only(word)  # the word is new: no memo
                 if split and len(split) > 1:
                     split = [self._unlink(p) for p in split[:-1]] + [split[-1]]
                     inner: list[str] = []
@@ -123,29 +126,37 @@ class Lexicon:
         of new compounds are mostly known heads seen before; results are never mutated)."""
         if depth == 0:
             return None
-        key = (word, depth)
-        found = self._split_memo.get(key, self)
-        if found is self:
-            found = self._split_memo[key] = self._split_new(word, depth)
+        memo = self._split_memo[depth]
+        found = memo.get(word, memo)
+        if found is memo:
+            found = memo[word] = self._split_new(word, depth)
         return found
 
     def _split_new(self, word: str, depth: int) -> list[str] | None:
+        """The first split in this order: modifier ``word[:i]`` for i from longest to shortest,
+        then no linker, a linking -s or a linking -e (only the letter at ``i`` can apply),
+        then the rest known as a whole or split with one level less."""
         known = self._known
+        deeper = depth > 1
         for i in range(len(word) - MIN_PART, MIN_PART - 1, -1):
             head = word[:i]
             if head not in known:
                 continue
-            for link in LINKERS:
-                if link and not word.startswith(link, i):
-                    continue
-                rest = word[i + len(link):]
-                if len(rest) < MIN_PART:
-                    continue
-                if rest in known:
-                    return [head, rest]
+            rest = word[i:]  # no linker (at least MIN_PART letters, by the range)
+            if rest in known:
+                return [head, rest]
+            if deeper:
                 tail = self._split(rest, depth - 1)
                 if tail:
                     return [head, *tail]
+            if rest[0] in "se" and len(rest) > MIN_PART:  # a linking -s or -e
+                rest = rest[1:]
+                if rest in known:
+                    return [head, rest]
+                if deeper:
+                    tail = self._split(rest, depth - 1)
+                    if tail:
+                        return [head, *tail]
         return None
 
 
