@@ -86,7 +86,53 @@ def open_source(input_path: str | Path | None, *, db: str | Path | None = None, 
     return Source(lambda on_bad: iter_numbered(path, on_bad=on_bad), f"file:{_content_hash([path])}", count_records(path), str(path))
 
 
-def _record_problem(record: dict[str, Any], n: int, seen: dict[str, tuple[int, Any]]) -> str | None:
+class SeenIds:
+    """The ids of a run so far, for the duplicate check, in about 16 bytes per id.
+
+    Each id is kept as the 64-bit hash of its output form (``str(id)``) with its line and
+    whether it was an integer; the last ``RECENT`` in a dict, the rest in two numpy arrays
+    sorted by hash (merged in every ``RECENT`` ids), so the parent of a long run stays small
+    (a dict of the ids themselves grew by about 200 bytes per record). Two different ids
+    share a hash with probability about n^2 / 2^65 (1e-8 for a million ids).
+    """
+
+    RECENT = 1 << 16
+
+    def __init__(self) -> None:
+        import numpy as np
+
+        self._recent: dict[int, int] = {}  # hash -> line * 2 + (1 if the id was an integer)
+        self._hashes = np.empty(0, dtype=np.int64)
+        self._marks = np.empty(0, dtype=np.int64)
+
+    def first(self, key: str) -> tuple[int, str | int] | None:
+        """(line, id) where an id with output form ``key`` was first seen; None if not seen."""
+        h = hash(key)
+        mark = self._recent.get(h)
+        if mark is None and len(self._hashes):
+            i = int(self._hashes.searchsorted(h))
+            if i < len(self._hashes) and self._hashes[i] == h:
+                mark = int(self._marks[i])
+        if mark is None:
+            return None
+        return mark >> 1, int(key) if mark & 1 else key
+
+    def add(self, key: str, line: int, rid: str | int) -> None:
+        self._recent[hash(key)] = line * 2 + (not isinstance(rid, str))
+        if len(self._recent) >= self.RECENT:
+            import numpy as np
+
+            new = np.fromiter(self._recent, dtype=np.int64, count=len(self._recent))
+            marks = np.fromiter(self._recent.values(), dtype=np.int64, count=len(self._recent))
+            order = new.argsort()
+            new, marks = new[order], marks[order]
+            at = self._hashes.searchsorted(new)
+            self._hashes = np.insert(self._hashes, at, new)
+            self._marks = np.insert(self._marks, at, marks)
+            self._recent = {}
+
+
+def _record_problem(record: dict[str, Any], n: int, seen: SeenIds) -> str | None:
     """Why ``record`` cannot be classified (None when it can); remembers its id in ``seen``."""
     rid = record.get("id")
     if rid is None or rid == "":
@@ -101,12 +147,13 @@ def _record_problem(record: dict[str, Any], n: int, seen: dict[str, tuple[int, A
     if not text.strip():
         return "empty 'text'"
     key = str(rid)
-    if key in seen:
-        first_n, first = seen[key]
+    found = seen.first(key)
+    if found is not None:
+        first_n, first = found
         if type(first) is not type(rid):
             return f"id {rid!r} clashes with id {first!r} on line {first_n} (both become {key!r} in the output)"
         return f"duplicate id {rid!r} (first on line {first_n})"
-    seen[key] = (n, rid)
+    seen.add(key, n, rid)
     return None
 
 
@@ -120,7 +167,7 @@ def checked_batches(source: Source, batch_size: int, on_reject: Callable[[dict[s
             raise InputFileError(path=f"{source.name}:{n}", detail=reason)
         on_reject({"line": n, "id": rid, "reason": reason, "input": source.name})
 
-    seen: dict[str, tuple[int, Any]] = {}
+    seen = SeenIds()
     batch: list[dict[str, Any]] = []
     for n, record in source.records(lambda n, reason: reject(n, reason)):
         problem = _record_problem(record, n, seen)
