@@ -32,40 +32,67 @@ _SAMPLE_CHARS = 200
 
 
 @functools.lru_cache(maxsize=1)
+def _model_files() -> Any:
+    """The folder of memory-mappable arrays of py3langid's model (None when caching is off or fails)."""
+    from pathlib import Path
+
+    import py3langid
+    from py3langid.langid import MODEL_FILE
+
+    return _decompressed_model(Path(py3langid.__file__).parent / MODEL_FILE)
+
+
+@functools.lru_cache(maxsize=1)
 def _identifier() -> Any:
     from pathlib import Path
 
     import py3langid
     from py3langid.langid import MODEL_FILE, LanguageIdentifier
 
-    path = Path(py3langid.__file__).parent / MODEL_FILE
-    plain = _decompressed_model(path)
+    plain = _model_files()
     if plain is not None:
         try:
             return _identifier_from(plain, LanguageIdentifier)
         except (OSError, ValueError, KeyError):
             pass
-    return LanguageIdentifier.from_modelpath(path, norm_probs=True)
+    return LanguageIdentifier.from_modelpath(Path(py3langid.__file__).parent / MODEL_FILE, norm_probs=True)
 
 
 def _identifier_from(plain: Any, cls: Any) -> Any:
-    """py3langid's ``from_modelpath`` over an already decompressed model file (same arrays)."""
+    """py3langid's ``from_modelpath`` over the decompressed model's arrays (same values).
+
+    The two large arrays, the class-feature table and the byte automaton, are memory-mapped
+    read-only from the cache folder instead of read into each process: only the pages a
+    run touches take memory, and processes share them through the page cache.
+    """
     import numpy as np
     from py3langid.modelio import _to_array
 
-    with np.load(plain, allow_pickle=False) as data:
-        return cls(np.asarray(data["ptc"]), np.asarray(data["pc"]), data["classes"].tolist(), _to_array(data["nextmove"]),
-                   data["out_feat"].tolist(), norm_probs=True, tk_row=_to_array(data["nextmove_row"]))
+    def load(name: str) -> Any:
+        return np.load(plain / f"{name}.npy", mmap_mode="r", allow_pickle=False)
+
+    nextmove = load("nextmove")
+    return cls(load("ptc"), np.array(load("pc")), load("classes").tolist(), memoryview(nextmove),
+               load("out_feat").tolist(), norm_probs=True, tk_row=_to_array(np.array(load("nextmove_row"))))
+
+
+#: What the cached copy of py3langid's model holds: its arrays, one .npy file each, and
+#: ``table32``, the class-feature table as float32 for the batch path (so it is not
+#: converted, and held, in every process).
+_MODEL_ARRAYS = ("ptc", "pc", "classes", "nextmove", "out_feat", "nextmove_row")
 
 
 def _decompressed_model(path: Any) -> Any:
     """py3langid's model is an LZMA-compressed npz (a quarter of a second to decompress at every
-    start); a decompressed copy is kept in samskab's cache folder (``pipeline.models.state_cache``),
-    named after the package version and the file's size and time. None when caching is off or fails."""
+    start); a decompressed copy is kept in samskab's cache folder (``pipeline.models.state_cache``)
+    as a folder of .npy files, named after the package version and the file's size and time.
+    None when caching is off or fails."""
     import lzma
     import os
     import shutil
     from importlib.metadata import version
+
+    import numpy as np
 
     from pipeline.models.state_cache import cache_dir
 
@@ -74,15 +101,28 @@ def _decompressed_model(path: Any) -> Any:
         return None
     try:
         stat = path.stat()
-        plain = folder / f"py3langid-{version('py3langid')}-{stat.st_size}-{stat.st_mtime_ns}.npz"
-        if not plain.exists():
+        plain = folder / f"py3langid-{version('py3langid')}-{stat.st_size}-{stat.st_mtime_ns}"
+        if not (plain / "table32.npy").exists():
             folder.mkdir(parents=True, exist_ok=True)
             tmp = folder / f".{plain.name}.{os.getpid()}"
-            with lzma.open(path) as src, tmp.open("wb") as dst:
+            shutil.rmtree(tmp, ignore_errors=True)
+            tmp.mkdir()
+            with lzma.open(path) as src, (tmp / "model.npz").open("wb") as dst:
                 shutil.copyfileobj(src, dst, 1 << 20)
-            os.replace(tmp, plain)
+            with np.load(tmp / "model.npz", allow_pickle=False) as data:
+                for name in _MODEL_ARRAYS:
+                    np.save(tmp / f"{name}.npy", data[name], allow_pickle=False)
+                np.save(tmp / "table32.npy", np.ascontiguousarray(data["ptc"], dtype=np.float32))
+            (tmp / "model.npz").unlink()
+            try:
+                os.replace(tmp, plain)
+            except OSError:  # another process made it meanwhile (or an incomplete one is in the way)
+                shutil.rmtree(tmp, ignore_errors=True)
+                if not (plain / "table32.npy").exists():
+                    shutil.rmtree(plain, ignore_errors=True)
+                    return None
         return plain
-    except (OSError, lzma.LZMAError, ValueError):
+    except (OSError, lzma.LZMAError, ValueError, KeyError):
         return None
 
 
@@ -165,7 +205,11 @@ def _walker() -> Any:
         else np.asarray(moves)
     rowbase = np.asarray(identifier._rowbase, dtype=np.int64)
     output = np.asarray(identifier.tk_output, dtype=np.int64)
-    table = np.ascontiguousarray(identifier.nb_ptc, dtype=np.float32)
+    plain = _model_files()
+    if plain is not None and (plain / "table32.npy").exists():  # float32 copy on disk: mapped, shared
+        table = np.load(plain / "table32.npy", mmap_mode="r", allow_pickle=False)
+    else:
+        table = np.ascontiguousarray(identifier.nb_ptc, dtype=np.float32)
     prior = np.asarray(identifier.nb_pc, dtype=np.float32)
 
     def walk(encoded: list[bytes]) -> np.ndarray:

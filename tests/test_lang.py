@@ -55,6 +55,10 @@ def test_decompressed_model_copy_gives_the_same_identifier(tmp_path, monkeypatch
     ours, theirs = _identifier_from(plain, LanguageIdentifier), LanguageIdentifier.from_modelpath(path, norm_probs=True)
     assert np.array_equal(ours.nb_ptc, theirs.nb_ptc) and np.array_equal(ours.nb_pc, theirs.nb_pc)
     assert ours.nb_classes == theirs.nb_classes and ours.tk_output == theirs.tk_output
-    assert ours.tk_nextmove == theirs.tk_nextmove and ours._rowbase == theirs._rowbase
-    text = "Kommunen og borgerne samarbejder om en ny legeplads i bydelen."
-    assert ours.classify(text) == theirs.classify(text)
+    assert np.array_equal(np.asarray(ours.tk_nextmove), np.asarray(theirs.tk_nextmove)) and ours._rowbase == theirs._rowbase
+    assert isinstance(ours.nb_ptc, np.memmap)  # mapped from the cache, not read into the process
+    table32 = np.load(plain / "table32.npy", mmap_mode="r")
+    assert table32.dtype == np.float32 and np.array_equal(table32, theirs.nb_ptc.astype(np.float32))
+    for text in ("Kommunen og borgerne samarbejder om en ny legeplads i bydelen.",
+                 "Kommunen och medborgarna samarbetar om en ny lekplats.", "Kommunen og innbyggerne samarbeider om en ny lekeplass."):
+        assert ours.classify(text) == theirs.classify(text) and ours.rank(text) == theirs.rank(text)
