@@ -187,14 +187,17 @@ class FastFeaturiser:
         """Word ids of each chunk (a ``(ODD, word)`` pair is that one word)."""
         found = list(map(self.chunk.get, chunks))
         if None in found:
-            new = list(dict.fromkeys(compress(chunks, map(is_, found, repeat(None)))))
+            missing = list(compress(range(len(chunks)), map(is_, found, repeat(None))))
+            new = list(dict.fromkeys(map(chunks.__getitem__, missing)))
             split = [[c[1]] if isinstance(c, tuple) else WORD.findall(c) for c in new]
             ids = self._ids([w for ws in split for w in ws]).tolist()
             at = 0
             for c, ws in zip(new, split, strict=True):
                 self.chunk[c] = tuple(ids[at:at + len(ws)])
                 at += len(ws)
-            found = list(map(self.chunk.__getitem__, chunks))
+            get = self.chunk.__getitem__
+            for j in missing:  # only the chunks that were new fill in (a few per cent of a batch)
+                found[j] = get(chunks[j])
         return found
 
     def _chunks(self, texts: list[str]):  # noqa: ANN202
