@@ -14,6 +14,7 @@ is tested to give the same features.)
 
 from __future__ import annotations
 
+import math
 import re
 from bisect import bisect_right
 from dataclasses import dataclass
@@ -358,3 +359,31 @@ class CueMatcher:
             elif kind in ("demoting", "participation"):
                 per[s].append(f"{kind}")
         return per
+
+
+# -- concreteness (off by default: tried, no gain on real text; see the model card) ------------------
+GENERIC_WORDS = frozenset("man du dig din dit dine kan kunne bør skal skulle typisk ofte fx eksempelvis generelt "
+                          "metode metoder hvis når bl.a. f.eks. altid gerne muligt mulighed vigtigt vigtig".split())
+PAST_WORDS = frozenset("blev har havde var afholdt holdt gennemført nedsat besluttet vedtaget deltog mødtes "
+                       "sidste sidst siden".split())
+WE_WORDS = frozenset("vi os vores".split())
+N_DENSE = 8
+
+
+def concreteness(text: str, a: TextAnalysis) -> list[float]:
+    """Dense signs of a concrete case versus generic talk (codebook rule 1).
+
+    Concrete segments name places, dates and numbers and tell what was done; generic ones
+    explain, advise and generalise ("man", "kan", "bør", "typisk").
+    """
+    n = len(a.words) or 1
+    sent_starts = {s for s, _ in a.sentences}
+    proper = sum(1 for (s, _), w in zip(a.spans, a.words, strict=True)
+                 if s not in sent_starts and text[s].isupper() and w.isalpha() and not text[s:s + 2].isupper())
+    digits = sum(1 for w in a.words if w[0].isdigit())
+    years = sum(1 for w in a.words if len(w) == 4 and w.isdigit() and w[:2] in ("19", "20"))
+    generic = sum(1 for w in a.words if w in GENERIC_WORDS)
+    past = sum(1 for w in a.words if w in PAST_WORDS)
+    we = sum(1 for w in a.words if w in WE_WORDS)
+    return [math.log1p(n) / 5, proper / n * 10, digits / n * 10, float(years > 0), generic / n * 10, past / n * 10,
+            we / n * 10, float(len(a.sentences) > 1)]

@@ -42,8 +42,9 @@ def run_pipeline(inputs: list[str | Path], *, out_dir: Path, manifest: Path | No
     """
     import time
 
-    from pipeline.classify import aggregate_documents, classify
+    from pipeline.classify import classify
     from pipeline.config import load_config
+    from pipeline.documents import aggregate_documents
     from pipeline.ingest import discover, find_manifests, ingest
     from pipeline.io import read_records, write_records
     from pipeline.models import resolve_model_dir

@@ -5,7 +5,8 @@ import json
 import pytest
 from typer.testing import CliRunner
 
-from pipeline.classify import aggregate_documents, classify, cumulative
+from pipeline.classify import classify
+from pipeline.documents import aggregate_documents, cumulative
 from pipeline.cli import app
 from pipeline.io import read_records
 

@@ -4,7 +4,8 @@ import json
 
 import pytest
 
-from pipeline.classify import NOISE_SECTION_KINDS, aggregate_documents, classify
+from pipeline.classify import NOISE_SECTION_KINDS, classify
+from pipeline.documents import aggregate_documents
 from pipeline.io import read_records
 
 TEXT = "Frivillige fra Røde Kors driver lektiecaféen sammen med skolens lærere to gange om ugen."

@@ -18,6 +18,9 @@ import numpy as np
 from pipeline.codebook import Codebook
 from pipeline.config import ModelConfig
 
+#: rungs on the ladder (codes 0..4); the probabilities every backend returns have this many columns
+N_RUNGS = 5
+
 ProgressFn = Callable[[str, float], None]  # (message, fraction done)
 
 

@@ -37,7 +37,7 @@ from typing import Any, NamedTuple
 import numpy as np
 
 from pipeline.features import WORD, WORD_CACHE_LIMIT, _analyse_reference, sentence_spans
-from pipeline.models.ladder import N_RUNGS
+from pipeline.models.base import N_RUNGS
 
 ODD = "odd"  # tags the words of a text analysed by the plain path (see __call__)
 NOT_CONTENT = -2  # head id of a word that gives no content feature (function word, number, ...)
