@@ -15,12 +15,14 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import numpy as np
+
 from pipeline import MODELS_DIR
 from pipeline.codebook import Codebook, load_codebook
 from pipeline.config import ModelConfig
 from pipeline.errors import ModelError, SamskabError, UnknownNameError, UntrustedModelError
 from pipeline.io import sha256_file
-from pipeline.models.base import Backend, BatchOutput
+from pipeline.models.base import Backend, BatchOutput, rounded
 
 #: name -> "module:Class". Names are stable; heavy modules are imported on first use.
 BACKENDS: dict[str, str] = {
@@ -100,6 +102,8 @@ class Model:
                         vocab: bool = False) -> list[dict[str, Any]]:
         """The classify contract for one batch: one output per input, same ``id``; ``vocab`` adds
         each text's vocabulary flag (``rules.has_vocabulary``) after the passthrough keys."""
+        if not records:
+            return []
         texts = [r.get("text") or "" for r in records]
         out = self.predict(texts, evidence_k=evidence_k)
         flags = None
@@ -113,13 +117,14 @@ class Model:
         actor_ids = self.codebook.actor_ids
         thr = self.actor_threshold
         results = []
-        for rec, rp, ap, ev in zip(records, out.rung_proba.tolist(), out.actor_proba.tolist(), out.evidence, strict=True):
-            rung = max(range(5), key=rp.__getitem__)
+        rungs = np.asarray(out.rung_proba).argmax(axis=1).tolist()
+        for rec, rung, rp, ap, ap4, ev in zip(records, rungs, rounded(out.rung_proba, 6), out.actor_proba.tolist(),
+                                               rounded(out.actor_proba, 4), out.evidence, strict=True):
             row = {
                 "id": str(rec["id"]), "rung": rung, "rung_label": rung_ids[rung],
-                "rung_proba": [round(p, 6) for p in rp],
+                "rung_proba": rp,
                 "actors": [a for a, p in zip(actor_ids, ap, strict=True) if p >= thr],
-                "actor_proba": {a: round(p, 4) for a, p in zip(actor_ids, ap, strict=True)},
+                "actor_proba": dict(zip(actor_ids, ap4, strict=True)),
                 "evidence": ev,
             }
             for key in passthrough:

@@ -27,7 +27,7 @@ from typing import Any
 import numpy as np
 
 from pipeline.features import N_DENSE, WORD_CACHE_LIMIT, CueMatcher, Lexicon, TextAnalysis, analyse, concreteness
-from pipeline.models.base import N_RUNGS, Backend, BatchOutput, ProgressFn, load_trusted_skops
+from pipeline.models.base import N_RUNGS, Backend, BatchOutput, ProgressFn, load_trusted_skops, rounded
 
 MODEL_FILE = "ladder.skops"
 TRUSTED_TYPES = [
@@ -401,10 +401,10 @@ class LadderBackend(Backend):
                 lo, hi = indptr[j], indptr[j + 1]
                 if lo == hi:
                     continue
-                top = heapq.nlargest(5, range(lo, hi), key=pushes.__getitem__)
+                top = [t for t in heapq.nlargest(5, range(lo, hi), key=pushes.__getitem__) if pushes[t] > 0]
                 s, e = spans[j - (start - m)]
-                out[i].append({"sentence": texts[i][s:e], "score": round(score_list[j], 4), "start": s, "end": e, "rung": r,
-                               "terms": [[terms[indices[t]], round(pushes[t], 4)] for t in top if pushes[t] > 0]})
+                out[i].append({"sentence": texts[i][s:e], "score": rounded([score_list[j]], 4)[0], "start": s, "end": e, "rung": r,
+                               "terms": [[terms[indices[t]], v] for t, v in zip(top, rounded([pushes[t] for t in top], 4), strict=True)]})
         return out
 
     def _display_terms(self) -> list[str]:

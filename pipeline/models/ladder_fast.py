@@ -37,7 +37,7 @@ from typing import Any, NamedTuple
 import numpy as np
 
 from pipeline.features import WORD, WORD_CACHE_LIMIT, _analyse_reference, sentence_spans
-from pipeline.models.base import N_RUNGS
+from pipeline.models.base import N_RUNGS, rounded
 
 ODD = "odd"  # tags the words of a text analysed by the plain path (see __call__)
 NOT_CONTENT = -2  # head id of a word that gives no content feature (function word, number, ...)
@@ -446,16 +446,21 @@ def evidence(texts: list[str], sentences: list[list[tuple[int, int]]], rungs: np
     starts = np.cumsum(ln) - ln
     pos = np.repeat(lo, ln) + (np.arange(total) - np.repeat(starts, ln))
     pushes = xs.data[pos] * contrib[row_rung[chosen][grp], xs.indices[pos]]
+    # only positive pushes are shown, and they rank before every other push of their sentence,
+    # so the rest can be dropped before sorting (half the entries; the ranks do not change)
+    keep = pushes > 0
+    pos, grp, pushes = pos[keep], grp[keep], pushes[keep]
+    starts = np.searchsorted(grp, np.arange(len(chosen)))
     o = np.lexsort((pos, -pushes, grp))
-    top_rank = np.arange(total) - starts[grp[o]]
-    sel = o[(top_rank < 5) & (pushes[o] > 0)]
+    top_rank = np.arange(len(o)) - starts[grp[o]]
+    sel = o[top_rank < 5]
     n_terms = np.bincount(grp[sel], minlength=len(chosen)).tolist()
-    pairs = [[terms[t], round(p, 4)] for t, p in zip(xs.indices[pos[sel]].tolist(), pushes[sel].tolist(), strict=True)]
+    pairs = [[terms[t], p] for t, p in zip(xs.indices[pos[sel]].tolist(), rounded(pushes[sel], 4), strict=True)]
     seg_of, first, rung_of = owner[chosen].tolist(), seg_start[owner[chosen]].tolist(), rungs.tolist()
     at = 0
-    for j, i, f, m, score in zip(chosen.tolist(), seg_of, first, n_terms, scores[chosen].tolist(), strict=True):
+    for j, i, f, m, score in zip(chosen.tolist(), seg_of, first, n_terms, rounded(scores[chosen], 4), strict=True):
         s, e = sentences[i][j - f]
-        out[i].append({"sentence": texts[i][s:e], "score": round(score, 4), "start": s, "end": e, "rung": rung_of[i],
+        out[i].append({"sentence": texts[i][s:e], "score": score, "start": s, "end": e, "rung": rung_of[i],
                        "terms": pairs[at:at + m]})
         at += m
     return out
