@@ -244,6 +244,57 @@ def left_out_sentence(left_out: Mapping[str, int] | None, lang: str = "da") -> s
     return f"{total} afsnit er ikke talt med: {listed}" if lang == "da" else f"{total} segments are not counted: {listed}"
 
 
+_TERM_STATE = {"da": {"ok": "", "neg": " (nægtet)", "dem": " (nedtonet)"},
+               "en": {"ok": "", "neg": " (negated)", "dem": " (demoted)"}}
+_TERM_WORDS = {"da": {"rung": "kodebogsord for trin {}", "part": "deltager", "mention": "nævnt", "actor": "aktør: {} ({})",
+                      "demoting": "nedtonende ord", "participation": "ord om deltagelse"},
+               "en": {"rung": "codebook cue for rung {}", "part": "taking part", "mention": "mentioned",
+                      "actor": "actor: {} ({})", "demoting": "demoting word", "participation": "participation word"}}
+
+
+def term_label(term: str, lang: str = "da", codebook: Any = None) -> str:
+    """An evidence term as a reader sees it: words stay words; the model's codebook features
+    ("cuerung:4:ok", "cue:r4_borgerbudget:ok", "actor:citizens:part") become plain phrases
+    (the cue's pattern, the actor's name). Output files keep the feature ids."""
+    check_lang(lang)
+    kind, _, rest = term.partition(":")
+    words, states = _TERM_WORDS[lang], _TERM_STATE[lang]
+    if kind in ("demoting", "participation") and not rest:
+        return words[kind]
+    if kind not in ("cue", "cuerung", "actor") or rest.count(":") != 1:
+        return term
+    name, state = rest.split(":")
+    if kind == "cuerung":
+        return words["rung"].format(name) + states.get(state, "")
+    if kind == "actor":
+        actors = {a.id: a for a in _codebook(codebook).actors}
+        shown = (actors[name].name_da if lang == "da" else name.replace("_", " ")) if name in actors else name
+        return words["actor"].format(shown, words.get(state, state))
+    pattern = _cue_patterns(_codebook(codebook)).get(name)
+    return (f"»{pattern}«" if pattern else name) + states.get(state, "")
+
+
+def _codebook(codebook: Any) -> Any:
+    if codebook is not None:
+        return codebook
+    from pipeline.codebook import load_codebook
+
+    return load_codebook()
+
+
+def _cue_patterns(codebook: Any) -> dict[str, str]:
+    """Cue id -> its pattern as words ("borgerbudget*" -> "borgerbudget"), built once per codebook."""
+    found = _CUE_PATTERNS.get(codebook.hash)
+    if found is None:
+        cues = [c for r in codebook.rungs for c in r.cues]
+        found = _CUE_PATTERNS[codebook.hash] = {c.id: " ".join(p.strip("*") for p in c.pattern.split() if p != "?")
+                                                for c in cues}
+    return found
+
+
+_CUE_PATTERNS: dict[str, dict[str, str]] = {}
+
+
 def environment(lang: str = "da"):  # noqa: ANN201 - a jinja2.Environment
     """A Jinja2 environment with autoescaping and the shared filters in ``lang``."""
     from jinja2 import Environment, StrictUndefined
@@ -261,5 +312,5 @@ def install_filters(env: Any, lang: str = "da") -> None:
         signed_pct=lambda v, digits=1: fmt_signed_pct(v, digits, lang), cell=lambda v: fmt_cell(v, lang),
         interval=lambda lo, hi, pct=True: fmt_interval(lo, hi, pct=pct, lang=lang),
         estimate=lambda attrs: estimate_sentence(attrs, lang), warnings_text=lambda w: warnings_text(w, lang),
-        left_out=lambda d: left_out_sentence(d, lang),
+        left_out=lambda d: left_out_sentence(d, lang), term=lambda t: term_label(t, lang),
     )

@@ -66,3 +66,18 @@ def test_environment_escapes_and_formats():
     env = environment("da")
     out = env.from_string("{{ x }} {{ v | pct }} {{ lo | interval(hi) }}").render(x="<b>", v=0.25, lo=0.1, hi=0.2)
     assert out == "&lt;b&gt; 25,0 % 10,0–20,0 %"
+
+
+def test_evidence_terms_read_as_words_not_feature_ids():
+    from pipeline.presentation import term_label
+
+    assert term_label("borgerbudget") == "borgerbudget"  # plain words and bigrams stay as they are
+    assert term_label("borger inddrage") == "borger inddrage"
+    assert term_label("cuerung:4:ok") == "kodebogsord for trin 4"
+    assert term_label("cuerung:3:neg") == "kodebogsord for trin 3 (nægtet)"
+    assert term_label("cuerung:2:dem", lang="en") == "codebook cue for rung 2 (demoted)"
+    assert term_label("cue:r4_borgerbudget:ok") == "»borgerbudget«"
+    assert term_label("actor:citizens:part") == "aktør: borgere og brugere (deltager)"
+    assert term_label("actor:administration:mention", lang="en") == "actor: administration (mentioned)"
+    assert term_label("participation") == "ord om deltagelse"
+    assert term_label("cue:no_such_cue:ok") == "no_such_cue"  # an unknown cue id is shown as it is

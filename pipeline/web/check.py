@@ -14,6 +14,7 @@ import threading
 from collections.abc import Sequence
 from typing import Any
 
+from pipeline.presentation import term_label
 from pipeline.web.errors import WebError
 
 MAX_CHARS = 200_000  # about 80 pages; longer texts are refused (413): the web page checks a document, not a corpus
@@ -170,7 +171,7 @@ def evidence_spans(evidence: Sequence[dict[str, Any]], *, offset: int = 0, rung:
     if not scored:
         return []
     top = max(ev["score"] for ev in scored)
-    return [(ev["start"] - offset, ev["end"] - offset, {"rung": rung, "score": ev["score"], "terms": ", ".join(t for t, _ in ev.get("terms") or [])})
+    return [(ev["start"] - offset, ev["end"] - offset, {"rung": rung, "score": ev["score"], "terms": ", ".join(dict.fromkeys(term_label(t) for t, _ in ev.get("terms") or []))})
             for ev in sorted(scored, key=lambda e: -e["score"]) if ev["score"] >= min_share * top]
 
 

@@ -10,7 +10,8 @@ from urllib.parse import quote
 from fastapi import Request
 from fastapi.responses import HTMLResponse
 
-from pipeline.presentation import SECTION_KINDS_DA, estimate_sentence, fmt_num, fmt_pct, fmt_signed_pct, left_out_da, warnings_da
+from pipeline.presentation import (SECTION_KINDS_DA, estimate_sentence, fmt_num, fmt_pct, fmt_signed_pct, left_out_da, term_label,
+                                   warnings_da)
 from pipeline.web.errors import WebError
 
 WEB_DIR = Path(__file__).resolve().parent
@@ -43,7 +44,7 @@ def make_templates():  # noqa: ANN201 - a Jinja2Templates
                       lstrip_blocks=True, undefined=StrictUndefined)
     env.filters.update(pct=_pct, num=_num, signed_pct=_signed_pct, municipality_url=municipality_url,
                        estimate_da=estimate_sentence, warnings_da=warnings_da,
-                       left_out_da=left_out_da)
+                       left_out_da=left_out_da, term=term_label)
     return Jinja2Templates(env=env)
 
 
