@@ -32,6 +32,19 @@ class Cue(_Strict):
     pattern: str = Field(min_length=1)
 
 
+def wildcard_match(part: str, word: str) -> bool | None:
+    """Whether ``word`` matches one wildcard part of a cue pattern ("*x*" contains, "*x" ends
+    with, "x*" starts with); None for a plain word, which each matcher decides its own way
+    (the rules by inflected form, the model's features by lemma)."""
+    if part.startswith("*") and part.endswith("*") and len(part) > 2:
+        return part[1:-1] in word
+    if part.startswith("*"):
+        return word.endswith(part[1:])
+    if part.endswith("*"):
+        return word.startswith(part[:-1])
+    return None
+
+
 class Rung(_Strict):
     code: int = Field(ge=0, le=4)
     id: str

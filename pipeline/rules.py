@@ -13,7 +13,7 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
-from pipeline.codebook import Codebook, Cue, load_codebook
+from pipeline.codebook import Codebook, Cue, load_codebook, wildcard_match
 from pipeline.nlp import Analyser, LemmaCache
 
 RULE_VERSION = "rules-1"
@@ -138,13 +138,8 @@ def _stem(part: str) -> str:
 
 
 def _part_ok(part: str, word: str) -> bool:
-    if part.startswith("*") and part.endswith("*") and len(part) > 2:
-        return part[1:-1] in word
-    if part.startswith("*"):
-        return word.endswith(part[1:])
-    if part.endswith("*"):
-        return word.startswith(part[:-1])
-    return word == part or (word.startswith(part) and len(word) - len(part) <= 3)
+    found = wildcard_match(part, word)
+    return (word == part or (word.startswith(part) and len(word) - len(part) <= 3)) if found is None else found
 
 
 def _match_parts(parts: list[str], words: list[str], i: int) -> bool:
