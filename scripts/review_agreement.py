@@ -35,7 +35,10 @@ def main() -> None:
         for r in _rows(LABELLED / "review" / f"{name}.jsonl"):
             before.setdefault(r["id"], r["before"])  # the labels as they were before either review
     blind = _rows(LABELLED / "agreement" / "review_2026-12-06" / "blind_actors.jsonl")
-    matrix = lambda lists: np.array([[a in chosen for a in actors] for chosen in lists])  # noqa: E731
+
+    def matrix(lists) -> np.ndarray:  # noqa: ANN001
+        return np.array([[a in chosen for a in actors] for chosen in lists])
+
     b = matrix(r["actors"] for r in blind)
     for name, ref in (("final", matrix(final[r["id"]] for r in blind)), ("before review", matrix(before[r["id"]] for r in blind))):
         kappas = ", ".join(f"{a} {cohen_kappa_score(ref[:, i], b[:, i]):.2f}" for i, a in enumerate(actors))
