@@ -30,8 +30,7 @@ Same answers as the reference; ``tests/models/test_ladder_fast.py`` compares the
 
 from __future__ import annotations
 
-from itertools import chain, compress, repeat
-from operator import is_
+from itertools import repeat
 from typing import Any, NamedTuple
 
 import numpy as np
@@ -129,11 +128,19 @@ class FastFeaturiser:
         self.hits: list[tuple[tuple[int, ...], tuple[int, ...]]] = []
         self.lemmas: list[str] = []
         self.words: list[str] = []
-        #: white-space separated chunk of lower-cased text -> ids of its words (a word never spans
-        #: white space, so a sentence's words are its chunks' words, found once per distinct chunk)
-        self.chunk: dict[str, tuple[int, ...]] = {}
+        #: white-space separated chunk of lower-cased text -> chunk id (a word never spans white
+        #: space, so a sentence's words are its chunks' words, found once per distinct chunk); per
+        #: chunk id: its word ids (``cflat[cstart:cstart + clen]``), whether it holds a one-word
+        #: vocabulary cue, whether one of its words can start a multi-word one, and its words as
+        #: the vocabulary flagger reads them (``VocabularyFlagger.chunk``)
+        self.chunk: dict[str | tuple[str, str], int] = {}
+        self.cstart = _Grow(np.int64)
+        self.clen = _Grow(np.int64)
+        self.cflat = _Grow(np.int64)
+        self.cvocab = _Grow(np.bool_, 0)
+        self.cmulti = _Grow(np.bool_, 0)
+        self.cwords: list[tuple[str, ...]] = []
         self.rest_memo: dict[tuple[int, bytes], bool] = {}
-        self.vchunk: dict[str, tuple[bool, tuple[str, ...]]] = {}  # chunk -> VocabularyFlagger.chunk
 
     def _add(self, words: list[str]) -> None:
         """Records of new words (each once)."""
@@ -183,22 +190,45 @@ class FastFeaturiser:
             ids = list(map(self.wid.__getitem__, words))
         return np.array(ids, dtype=np.int64)
 
-    def _chunk_ids(self, chunks: list[str | tuple[str, str]]) -> list[tuple[int, ...]]:
-        """Word ids of each chunk (a ``(ODD, word)`` pair is that one word)."""
-        found = list(map(self.chunk.get, chunks))
-        if None in found:
-            missing = list(compress(range(len(chunks)), map(is_, found, repeat(None))))
-            new = list(dict.fromkeys(map(chunks.__getitem__, missing)))
-            split = [[c[1]] if isinstance(c, tuple) else WORD.findall(c) for c in new]
-            ids = self._ids([w for ws in split for w in ws]).tolist()
-            at = 0
-            for c, ws in zip(new, split, strict=True):
-                self.chunk[c] = tuple(ids[at:at + len(ws)])
-                at += len(ws)
-            get = self.chunk.__getitem__
-            for j in missing:  # only the chunks that were new fill in (a few per cent of a batch)
-                found[j] = get(chunks[j])
-        return found
+    def _chunk_ids(self, chunks: list[str | tuple[str, str]]) -> np.ndarray:
+        """Chunk id of each chunk (a ``(ODD, word)`` pair is that one word), new chunks recorded."""
+        get = self.chunk.get
+        cids = np.fromiter(map(get, chunks, repeat(-1)), dtype=np.int64, count=len(chunks))
+        missing = np.flatnonzero(cids < 0)
+        if len(missing):
+            self._add_chunks(list(dict.fromkeys(map(chunks.__getitem__, missing.tolist()))))
+            cids[missing] = np.fromiter(map(self.chunk.__getitem__, map(chunks.__getitem__, missing.tolist())),
+                                        dtype=np.int64, count=len(missing))
+        return cids
+
+    def _add_chunks(self, new: list[str | tuple[str, str]]) -> None:
+        """Records of new chunks (each once): word ids, and the vocabulary flagger's view of them."""
+        from pipeline.rules import vocabulary_flagger
+
+        split = [[c[1]] if isinstance(c, tuple) else WORD.findall(c) for c in new]
+        ids = self._ids([w for ws in split for w in ws]).tolist()
+        flagger = vocabulary_flagger(self.backend.codebook)
+        decide, multi_first = flagger.chunk, flagger.multi_first if flagger.multi else None
+        base, first = self.cflat.n, len(self.chunk)
+        starts, lens, hits, multi = [], [], [], []
+        at = 0
+        for c, ws in zip(new, split, strict=True):
+            starts.append(base + at)
+            lens.append(len(ws))
+            at += len(ws)
+            if isinstance(c, tuple):  # a word of a text on the plain path: its text asks the flagger itself
+                hit, words = False, ()
+            else:
+                hit, words = decide(c)
+            hits.append(hit)
+            multi.append(multi_first is not None and any(w.startswith(multi_first) for w in words))
+            self.cwords.append(words)
+        self.chunk.update(zip(new, range(first, first + len(new)), strict=True))
+        self.cflat.append(ids)
+        self.cstart.append(starts)
+        self.clen.append(lens)
+        self.cvocab.append(hits)
+        self.cmulti.append(multi)
 
     def _chunks(self, texts: list[str]):  # noqa: ANN202
         """Sentences and their white-space chunks: (chunks, chunks per sentence, sentences per text,
@@ -238,9 +268,10 @@ class FastFeaturiser:
         self.lexicon.trim()
         chunks, sent_chunks, n_sents, text_chunks, spans_all, odd = self._chunks(texts)
         n, n_sent = len(texts), len(sent_chunks)
-        found = self._chunk_ids(chunks)
-        lens = np.fromiter(map(len, found), dtype=np.int64, count=len(found))
-        wids = np.fromiter(chain.from_iterable(found), dtype=np.int64, count=int(lens.sum()))
+        cids = self._chunk_ids(chunks)
+        lens = self.clen.a[cids]
+        total = int(lens.sum())
+        wids = self.cflat.a[np.repeat(self.cstart.a[cids] - (np.cumsum(lens) - lens), lens) + np.arange(total, dtype=np.int64)]
         owner = np.repeat(np.arange(n, dtype=np.int64), n_sents)
         tok_sent = np.repeat(np.repeat(np.arange(n_sent, dtype=np.int64), sent_chunks), lens)
         n_words = np.bincount(owner[tok_sent], minlength=n)
@@ -282,38 +313,25 @@ class FastFeaturiser:
         seg_counts = csr_matrix((ones, (owner[rows_a], cols_a)), shape=(n, self.n_features))
         seg_counts.sum_duplicates()
         tfidf = self.backend._tfidf
-        vocab = self._vocab(texts, chunks, text_chunks, odd)
+        vocab = self._vocab(texts, cids, text_chunks, odd)
         return Batch(tfidf(seg_counts), tfidf(sent_counts), owner, cue_rung, cue_flags, spans_all, vocab)
 
-    def _vocab(self, texts: list[str], chunks: list[str], text_chunks: list[int], odd: list[int]) -> list[bool]:
-        """``rules.has_vocabulary`` of each text from its white-space chunks, read in order until one
-        holds a one-word cue (``VocabularyFlagger.chunk``, decided once per distinct chunk), else
-        the multi-word cues over all their words; texts of the plain path ask the flagger itself."""
+    def _vocab(self, texts: list[str], cids: np.ndarray, text_chunks: list[int], odd: list[int]) -> list[bool]:
+        """``rules.has_vocabulary`` of each text from its white-space chunks: true when one of them holds
+        a one-word cue (``VocabularyFlagger.chunk``, decided once per distinct chunk), else the
+        multi-word cues over all their words, asked only where a word could start one (``multi_match``
+        is false without such a word); texts of the plain path ask the flagger itself."""
         from pipeline.rules import vocabulary_flagger
 
         flagger = vocabulary_flagger(self.backend.codebook)
-        cache = self.vchunk
-        get, decide = cache.get, flagger.chunk
-        out = []
-        at = 0
-        plain = set(odd)
-        for i, m in enumerate(text_chunks):
-            if i in plain:  # asked below
-                out.append(False)
-                at += m
-                continue
-            verdict = False
-            for c in chunks[at:at + m]:
-                found = get(c)
-                if found is None:
-                    found = cache[c] = decide(c)
-                if found[0]:
-                    verdict = True
-                    break
-            else:
-                verdict = flagger.multi_match([w for c in chunks[at:at + m] for w in cache[c][1]])
-            out.append(verdict)
-            at += m
+        ends = np.cumsum(np.asarray(text_chunks, dtype=np.int64))
+        starts = ends - np.asarray(text_chunks, dtype=np.int64)
+        hit = np.concatenate([[0], np.cumsum(self.cvocab.a[cids])])
+        multi = np.concatenate([[0], np.cumsum(self.cmulti.a[cids])])
+        out = ((hit[ends] - hit[starts]) > 0).tolist()
+        cwords = self.cwords
+        for i in np.flatnonzero((hit[ends] == hit[starts]) & (multi[ends] > multi[starts])).tolist():
+            out[i] = flagger.multi_match([w for c in cids[starts[i]:ends[i]].tolist() for w in cwords[c]])
         for i in odd:
             out[i] = flagger(texts[i])
         return out

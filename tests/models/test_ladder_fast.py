@@ -199,7 +199,8 @@ def test_batch_words_and_sentences_equal_the_analysis(ladder_dir, texts):  # noq
     f = load_model(ladder_dir).backend.fast
     sample = texts + ["i̇stanbul og İstanbul. Næste", "İzmir, i̇zmir og Åbenrå."]
     chunks, sent_chunks, n_sents, text_chunks, spans, _ = f._chunks(sample)
-    ids = f._chunk_ids(chunks)
+    cids = f._chunk_ids(chunks).tolist()
+    ids = [f.cflat.a[f.cstart.a[c]:f.cstart.a[c] + f.clen.a[c]].tolist() for c in cids]  # word ids per chunk
     at = sent = 0
     for t, m, k in zip(sample, text_chunks, n_sents, strict=True):
         want = analyse(t, f.lexicon)
