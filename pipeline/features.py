@@ -63,6 +63,9 @@ class Lexicon:
         #: lemmas and table forms in one set: ``known`` is one look-up (compound splitting makes dozens per new word)
         self._known = set(forms)
         self._known.update(self._lemmas)
+        #: the known words of MIN_PART letters or more in a trie: ``prefixes(w)`` lists those that start
+        #: ``w``, in C (compound splitting tries only them as modifiers instead of every cut of ``w``)
+        self._trie = known_trie(self._known)
         self._parts: dict[str, tuple[str, ...]] = {}
         #: ``_split`` results per depth (index 1-3): rest of a compound -> its split (or None)
         self._split_memo: list[dict[str, list[str] | None]] = [{} for _ in range(SPLIT_DEPTH + 1)]
@@ -94,16 +97,19 @@ class Lexicon:
         found = self._parts.get(word)
         if found is None:
             found = ()
-            if len(word) >= 2 * MIN_PART + 2 and word.isalpha() and not self.known(word):
+            if len(word) >= 2 * MIN_PART + 2 and word not in self._known and word.isalpha():
                 split = self._split_new(word, SPLIT_DEPTH) or self._head_only(word)  # the word is new: no memo
                 if split and len(split) > 1:
-                    split = [self._unlink(p) for p in split[:-1]] + [split[-1]]
+                    unlink = self._unlink
+                    *mods, head = split
+                    mods = [unlink(p) for p in mods]
                     inner: list[str] = []
-                    for p in split:  # long parts that are compounds themselves
-                        sub = self._split(p, 1) if len(p) >= 9 else None
-                        if sub and all(len(q) >= 4 for q in sub):
-                            inner += [self._unlink(sub[0]), self.lemma(sub[1])]
-                    found = tuple(dict.fromkeys([*split[:-1], self.lemma(split[-1]), *inner]))
+                    for p in (*mods, head):  # long parts that are compounds themselves
+                        if len(p) >= 9:
+                            sub = self._split(p, 1)  # depth 1: [modifier, rest] or None
+                            if sub and len(sub[0]) >= 4 and len(sub[1]) >= 4:
+                                inner += [unlink(sub[0]), self.lemma(sub[1])]
+                    found = tuple(dict.fromkeys([*mods, self.lemma(head), *inner]))
             self._parts[word] = found
         return found
 
@@ -134,16 +140,17 @@ class Lexicon:
         return found
 
     def _split_new(self, word: str, depth: int) -> list[str] | None:
-        """The first split in this order: modifier ``word[:i]`` for i from longest to shortest,
-        then no linker, a linking -s or a linking -e (only the letter at ``i`` can apply),
-        then the rest known as a whole or split with one level less."""
+        """The first split in this order: a known modifier ``word[:i]`` (MIN_PART <= i <= len - MIN_PART)
+        from longest to shortest, then no linker, a linking -s or a linking -e (only the letter
+        at ``i`` can apply), then the rest known as a whole or split with one level less."""
         known = self._known
         deeper = depth > 1
-        for i in range(len(word) - MIN_PART, MIN_PART - 1, -1):
-            head = word[:i]
-            if head not in known:
+        last = len(word) - MIN_PART
+        for head in reversed(self._trie.prefixes(word)):  # the known modifiers, longest first
+            i = len(head)
+            if i > last:
                 continue
-            rest = word[i:]  # no linker (at least MIN_PART letters, by the range)
+            rest = word[i:]  # no linker (at least MIN_PART letters, by the test above)
             if rest in known:
                 return [head, rest]
             if deeper:
@@ -160,6 +167,54 @@ class Lexicon:
                     if tail:
                         return [head, *tail]
         return None
+
+
+#: Bump when the words a trie holds are derived differently (names the cached file).
+TRIE_FORMAT = "known-trie-1"
+
+
+def known_trie(known: set[str]):  # noqa: ANN201 - a marisa_trie.Trie
+    """A marisa trie of the words of ``known`` (the lemma table's forms and lemmas) that can be
+    modifiers, those of MIN_PART letters or more (shorter ones would only be listed and skipped).
+
+    It is memory-mapped from samskab's cache folder (``pipeline.models.state_cache.cache_dir``)
+    when a copy is there: building one takes a quarter of a second per process, mapping it none,
+    and processes share the mapped pages. The copy is named after the lemma table file (path,
+    size, time), the number of known words, TRIE_FORMAT, MIN_PART and marisa-trie's version."""
+    import hashlib
+    import os
+    from importlib.metadata import version
+
+    import marisa_trie
+
+    from pipeline.models.state_cache import cache_dir
+    from pipeline.nlp import lemma_table_file
+
+    path = None
+    folder = cache_dir()
+    if folder is not None:
+        try:
+            table = lemma_table_file()
+            stat = table.stat()
+            key = (f"{TRIE_FORMAT}|{MIN_PART}|{len(known)}|{table}|{stat.st_size}|{stat.st_mtime_ns}|"
+                   f"{version('marisa-trie')}")
+            path = folder / f"{TRIE_FORMAT}-{hashlib.sha256(key.encode()).hexdigest()[:24]}.marisa"
+            if path.exists():
+                trie = marisa_trie.Trie()
+                trie.mmap(str(path))
+                return trie
+        except (OSError, ValueError, RuntimeError):
+            pass
+    trie = marisa_trie.Trie([w for w in known if len(w) >= MIN_PART])
+    if path is not None:
+        tmp = path.with_name(f".{path.name}.{os.getpid()}")
+        try:
+            folder.mkdir(parents=True, exist_ok=True)
+            trie.save(str(tmp))
+            os.replace(tmp, path)
+        except (OSError, ValueError, RuntimeError):
+            tmp.unlink(missing_ok=True)
+    return trie
 
 
 def sentence_spans(text: str) -> list[tuple[int, int]]:

@@ -12,6 +12,7 @@ from __future__ import annotations
 import functools
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
+from pathlib import Path
 
 from pipeline.errors import ConfigError
 
@@ -47,18 +48,24 @@ def lemma_forms() -> dict[str, str]:
     ``_lemma_lookup_table().get(get_string_id(w))`` (keys and look-ups hash alike there);
     tests compare them."""
     import gzip
-    from pathlib import Path
 
     import orjson
+
+    path = lemma_table_file()
+    if path.suffix == ".json":
+        raw = path.read_bytes()
+    else:
+        with gzip.open(path) as fh:
+            raw = fh.read()
+    return orjson.loads(raw)
+
+
+def lemma_table_file() -> Path:
+    """The file ``lemma_forms`` reads: spacy-lookups-data's Danish table (plain or gzipped JSON)."""
     import spacy_lookups_data
 
     path = Path(str(spacy_lookups_data.da["lemma_lookup"]))
-    if path.exists():
-        raw = path.read_bytes()
-    else:
-        with gzip.open(path.with_suffix(".json.gz")) as fh:
-            raw = fh.read()
-    return orjson.loads(raw)
+    return path if path.exists() else path.with_suffix(".json.gz")
 
 
 @functools.lru_cache(maxsize=1)
