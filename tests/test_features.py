@@ -1,6 +1,9 @@
 """Fast text analysis for the ladder model: sentences, lemmas, compounds, cues."""
 
 import json
+import random
+import re
+from pathlib import Path
 
 import pytest
 
@@ -25,6 +28,46 @@ def test_sentences_respect_danish_abbreviations():
     assert got[0] == "Udvalget godkendte, jf. bilag 2, planen."
     assert got[1] == "Den sendes i høring efter § 17, stk. 4."
     assert got[-1] == "Bilag"
+
+
+#: The sentence boundary pattern before it was rewritten to start with a character class (issue 15).
+REFERENCE_BOUNDARY = re.compile(r"(?=[.!?\n])(?:[.!?]+[\"'»”)]*\s+(?=[A-ZÆØÅ0-9\"'«»“–-])|\n\s*)")
+
+
+def _reference_sentence_spans(text: str) -> list[tuple[int, int]]:
+    """``sentence_spans`` as it was: the reference pattern and a rsplit at every boundary."""
+    from pipeline.features import ABBREVIATIONS, _strip
+
+    spans, start = [], 0
+    for m in REFERENCE_BOUNDARY.finditer(text):
+        prev = text[start:m.start()].rsplit(None, 1)
+        if text[m.start()] == "." and prev and prev[-1].lower().replace(".", "") in ABBREVIATIONS:
+            continue
+        end = m.start() + len(m.group().rstrip())
+        if text[start:end].strip():
+            spans.append(_strip(text, start, end))
+        start = m.end()
+    if text[start:].strip():
+        spans.append(_strip(text, start, len(text)))
+    return spans
+
+
+def test_sentence_spans_equal_the_reference_splitter():
+    """Same boundaries (and matches) as the reference on the labelled data and on random strings
+    made of the characters the pattern looks at, abbreviations and unusual white space."""
+    from pipeline.features import BOUNDARY
+
+    root = Path(__file__).resolve().parent.parent
+    texts = [json.loads(line)["text"] for path in sorted((root / "data" / "labelled").glob("*.jsonl"))
+             for line in path.open(encoding="utf-8") if line.strip()]
+    rng = random.Random(3)
+    pieces = list("abc ABC Æø.!?\n\t \"'»”)«“–-0123") + [" jf.", " f.eks.", " bl.a.", " stk.", " Nr.", "...", "?!", ".\n",
+                                                        "\u00a0", "\u2028", " p.t. ", "’", "\r\n"]
+    texts += ["".join(rng.choice(pieces) for _ in range(rng.randint(0, 80))) for _ in range(30_000)]
+    for t in texts:
+        assert sentence_spans(t) == _reference_sentence_spans(t), repr(t)
+        assert [(m.span(), m.group()) for m in BOUNDARY.finditer(t)] == \
+            [(m.span(), m.group()) for m in REFERENCE_BOUNDARY.finditer(t)], repr(t)
 
 
 def test_words_lemmas_and_sentences_line_up(lexicon):  # noqa: ANN001
