@@ -160,7 +160,8 @@ def load_codebook(path: str | Path | None = None) -> Codebook:
 @functools.lru_cache(maxsize=8)
 def _load_cached(path: str, stamp: tuple[int, int]) -> Codebook:  # stamp: reload when the file changes
     try:
-        raw = yaml.safe_load(Path(path).read_text(encoding="utf-8"))
+        # libyaml's parser when PyYAML has it (the same values; a tenth of a second less per process)
+        raw = yaml.load(Path(path).read_text(encoding="utf-8"), Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))  # noqa: S506
     except FileNotFoundError as e:
         raise CodebookError(path=path, detail="file not found") from e
     except yaml.YAMLError as e:
