@@ -141,6 +141,8 @@ class FastFeaturiser:
         self.cmulti = _Grow(np.bool_, 0)
         self.cwords: list[tuple[str, ...]] = []
         self.rest_memo: dict[tuple[int, bytes], bool] = {}
+        #: (multi-word cue, id of the word after its first word) -> does that word match the cue's second part
+        self.second_memo: dict[tuple[int, int], bool] = {}
 
     def _add(self, words: list[str]) -> None:
         """Records of new words (each once)."""
@@ -263,7 +265,7 @@ class FastFeaturiser:
     def __call__(self, texts: list[str]) -> Batch:
         from scipy.sparse import csr_matrix
 
-        if max(len(self.wid), len(self.chunk), len(self.rest_memo)) > WORD_CACHE_LIMIT:
+        if max(len(self.wid), len(self.chunk), len(self.rest_memo), len(self.second_memo)) > WORD_CACHE_LIMIT:
             self._reset()
         self.lexicon.trim()
         chunks, sent_chunks, n_sents, text_chunks, spans_all, odd = self._chunks(texts)
@@ -330,8 +332,13 @@ class FastFeaturiser:
         multi = np.concatenate([[0], np.cumsum(self.cmulti.a[cids])])
         out = ((hit[ends] - hit[starts]) > 0).tolist()
         cwords = self.cwords
+        cmulti = self.cmulti.a
         for i in np.flatnonzero((hit[ends] == hit[starts]) & (multi[ends] > multi[starts])).tolist():
-            out[i] = flagger.multi_match([w for c in cids[starts[i]:ends[i]].tolist() for w in cwords[c]])
+            # a match starts at a word that can start one: the words before the first chunk holding
+            # such a word cannot, and a match only reads on to the right
+            text = cids[starts[i]:ends[i]]
+            first = int(np.argmax(cmulti[text]))
+            out[i] = flagger.multi_match([w for c in text[first:].tolist() for w in cwords[c]])
         for i in odd:
             out[i] = flagger(texts[i])
         return out
@@ -354,9 +361,23 @@ class FastFeaturiser:
             entries, hits, lemmas, words = cues.entries, self.hits, self.lemmas, self.words
             extra_pos, extra_e = [], []
             memo = self.rest_memo  # (cue, the words that follow) -> does the rest of the cue match
-            for g, hi, wid in zip(multi_tok.tolist(), ends, wids[multi_tok].tolist(), strict=True):
+            second = self.second_memo
+            nexts = wids[np.minimum(multi_tok + 1, len(wids) - 1)].tolist()
+            for g, hi, wid, nxt in zip(multi_tok.tolist(), ends, wids[multi_tok].tolist(), nexts, strict=True):
                 for e in hits[wid][1]:
                     parts = entries[e][3]
+                    if parts[1] != "?":  # the next word must match the second part (most candidates stop here)
+                        if g + 1 >= hi:
+                            continue
+                        ok = second.get((e, nxt))
+                        if ok is None:
+                            ok = second[(e, nxt)] = cues._part_ok(parts[1], words[nxt], lemmas[nxt])
+                        if not ok:
+                            continue
+                        if len(parts) == 2:
+                            extra_pos.append(g)
+                            extra_e.append(e)
+                            continue
                     following = wids[g + 1:min(g + 1 + 2 * len(parts), hi)]
                     key = (e, following.tobytes())
                     ok = memo.get(key)
