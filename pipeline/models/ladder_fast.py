@@ -98,11 +98,12 @@ class FastFeaturiser:
                 rest = t[2:]
                 # every "_" could be the joint (lemmas may hold one): register each reading;
                 # a pair (a, b) is found only if "a_b" is the term, so this is exact
-                for k, ch in enumerate(rest):
-                    if ch == "_":
-                        a = lemma_id.setdefault(rest[:k], len(lemma_id))
-                        b = lemma_id.setdefault(rest[k + 1:], len(lemma_id))
-                        pairs.append((a, b, j))
+                k = rest.find("_")
+                while k >= 0:
+                    a = lemma_id.setdefault(rest[:k], len(lemma_id))
+                    b = lemma_id.setdefault(rest[k + 1:], len(lemma_id))
+                    pairs.append((a, b, j))
+                    k = rest.find("_", k + 1)
         self.lemma_id = lemma_id
         self.k = max(len(lemma_id), 1)
         keys = np.array([a * self.k + b for a, b, _ in pairs], dtype=np.int64)
