@@ -312,6 +312,7 @@ class CueMatcher:
         entries += [("participation", c.id, None, self._parts(c)) for c in codebook.participation]
         self.entries = entries
         self.single = [i for i, e in enumerate(entries) if len(e[3]) == 1]
+        self._single_set = frozenset(self.single)
         self.multi = [i for i, e in enumerate(entries) if len(e[3]) > 1]
         # index of first parts, so that a new word is tested against a handful of cues
         self._prefix: dict[str, list[tuple[str, int]]] = {}
@@ -346,22 +347,27 @@ class CueMatcher:
         return (word == part or lemma == part or lemma == self.lexicon.lemma(part)) if found is None else found
 
     def _first_hits(self, w: str, lemma: str) -> tuple[tuple[int, ...], tuple[int, ...]]:
-        """Cues whose first part matches word ``w``: (one-word cues, multi-word cues)."""
-        found = set(self._any)
+        """Cues whose first part matches word ``w``: (one-word cues, multi-word cues), each sorted."""
+        found = [*self._any]
         prefix = self._prefix.get(w[:2])
         if prefix:
-            found.update(i for p, i in prefix if w.startswith(p))
+            found += [i for p, i in prefix if w.startswith(p)]
         suffix = self._suffix.get(w[-2:])
         if suffix:
-            found.update(i for p, i in suffix if w.endswith(p))
+            found += [i for p, i in suffix if w.endswith(p)]
         if self._inner_any is not None and self._inner_any.search(w):  # one search rules out most words
-            found.update(i for p, i in self._inner if p in w)
-        found.update(self._plain.get(w, ()))
-        found.update(self._plain.get(lemma, ()))
+            found += [i for p, i in self._inner if p in w]
+        plain = self._plain.get(w)
+        if plain:
+            found += plain
+        plain = self._plain.get(lemma)
+        if plain:
+            found += plain
         if not found:
             return (), ()
-        one = tuple(sorted(i for i in found if len(self.entries[i][3]) == 1))
-        return one, tuple(sorted(i for i in found if len(self.entries[i][3]) > 1))
+        found = sorted(set(found))
+        single = self._single_set
+        return tuple(i for i in found if i in single), tuple(i for i in found if i not in single)
 
     def matches(self, words: list[str], lemmas: list[str]) -> list[tuple[int, int]]:
         """(entry index, token position) of every cue match."""
