@@ -222,3 +222,19 @@ def test_batch_featuriser_follows_the_models_state(ladder_dir):  # noqa: ANN001
     backend.state = {**backend.state, "terms": backend.state["terms"].copy()}
     backend._vocab = None
     assert backend.fast is not first
+
+
+@pytest.mark.parametrize("sizes", [[3, 0, 7, 1, 5, 12, 0, 2], [0, 0, 4], [2] * 50 + [900]])  # the last takes the lexsort
+def test_top_per_group_equals_the_lexsort_cut(sizes):  # noqa: ANN001
+    """Evidence picks the k best of each group (sentences of a segment, features of a sentence);
+    the padded-matrix sort equals ``np.lexsort`` cut at k per group, ties in index order included."""
+    from pipeline.models.ladder_fast import _top_per_group
+
+    rng = np.random.default_rng(len(sizes))
+    grp = np.repeat(np.arange(len(sizes)), sizes)
+    key = rng.integers(0, 4, len(grp)).astype(float) / 2  # many ties
+    starts = np.searchsorted(grp, np.arange(len(sizes)))
+    for k in (1, 3, 5, 20):
+        o = np.lexsort((np.arange(len(grp)), key, grp))
+        want = o[np.arange(len(o)) - starts[grp[o]] < k]
+        assert np.array_equal(_top_per_group(grp, key, len(sizes), k), want)
