@@ -230,7 +230,8 @@ def sentence_spans(text: str) -> list[tuple[int, int]]:
                 continue
         end = at + len(m.group().rstrip())
         if text[start:end].strip():
-            spans.append(_strip(text, start, end))
+            # mostly nothing to strip: a sentence starts after the white space a boundary takes
+            spans.append((start, end) if not (text[start].isspace() or text[end - 1].isspace()) else _strip(text, start, end))
         start = m.end()
     if text[start:].strip():
         spans.append(_strip(text, start, len(text)))
