@@ -218,12 +218,12 @@ def _parts_dir(out: Path) -> Path:
 def _write_part(parts: Path, index: int, records: list[PredictionRecord]) -> dict[str, int]:
     """Write a finished batch as ``part-N.jsonl`` and its counts as ``part-N.counts`` (so the output
     can be assembled from the parts' bytes without parsing them); return the counts."""
-    from pipeline.io import atomic_write_text, dumps_lines
+    from pipeline.io import atomic_write_bytes, atomic_write_text, dumps_jsonl
     from pipeline.lang import is_danish
 
     counts = {"n": len(records), "noise": sum(1 for r in records if r.get("skipped") == "noise"),
               "non_danish": sum(1 for r in records if not is_danish(r.get("lang")))}
-    atomic_write_text(parts / f"part-{index:07d}.jsonl", dumps_lines(records))
+    atomic_write_bytes(parts / f"part-{index:07d}.jsonl", dumps_jsonl(records))
     atomic_write_text(parts / f"part-{index:07d}.counts", json.dumps(counts))
     return counts
 

@@ -70,6 +70,11 @@ def atomic_write_text(path: str | Path, text: str) -> None:
         tmp.write_text(text, encoding="utf-8")
 
 
+def atomic_write_bytes(path: str | Path, data: bytes) -> None:
+    with atomic_path(path) as tmp:
+        tmp.write_bytes(data)
+
+
 def _decode_cell(key: str, value: Any) -> Any:
     """CSV cells are strings: decode the known list/dict (JSON), integer and boolean columns."""
     if isinstance(value, str) and key in INT_COLUMNS and value.strip().lstrip("-").isdigit():
@@ -143,14 +148,22 @@ def loads_line(line: str | bytes) -> Any:
 def dumps_lines(records: Iterable[dict[str, Any]]) -> str:
     """JSONL text of ``records`` (orjson: compact, UTF-8; the standard library for what orjson
     refuses, such as integers beyond 64 bits or non-string keys). orjson writes NaN as null."""
+    return dumps_jsonl(records, errors="surrogatepass").decode("utf-8", "surrogatepass")
+
+
+def dumps_jsonl(records: Iterable[dict[str, Any]], *, errors: str = "strict") -> bytes:
+    """``dumps_lines`` as UTF-8 bytes, for writing them as they are (no decoding and encoding
+    again: a fifth of a second per 100,000 classify records). A lone surrogate, which UTF-8
+    cannot hold, raises UnicodeEncodeError as writing the text would (``errors="surrogatepass"``
+    keeps it, for ``dumps_lines``)."""
     orjson = _orjson()
     out = []
     for r in records:
         try:
             out.append(orjson.dumps(r, option=orjson.OPT_APPEND_NEWLINE))
         except TypeError:
-            out.append(json.dumps(r, ensure_ascii=False).encode("utf-8", "surrogatepass") + b"\n")
-    return b"".join(out).decode("utf-8", "surrogatepass")
+            out.append(json.dumps(r, ensure_ascii=False).encode("utf-8", errors) + b"\n")
+    return b"".join(out)
 
 
 @functools.lru_cache(maxsize=1)
