@@ -67,7 +67,7 @@ class Lexicon:
         self._known.update(self._lemmas)
         #: the known words of MIN_PART letters or more in a trie: ``prefixes(w)`` lists those that start
         #: ``w``, in C (compound splitting tries only them as modifiers instead of every cut of ``w``)
-        self._trie = known_trie(self._known)
+        self._trie = _known_trie(self._known)
         self._parts: dict[str, tuple[str, ...]] = {}
         #: ``_split`` results per depth (index 1-3): rest of a compound -> its split (or None)
         self._split_memo: list[dict[str, list[str] | None]] = [{} for _ in range(SPLIT_DEPTH + 1)]
@@ -175,9 +175,10 @@ class Lexicon:
 TRIE_FORMAT = "known-trie-1"
 
 
-def known_trie(known: set[str]):  # noqa: ANN201 - a marisa_trie.Trie
-    """A marisa trie of the words of ``known`` (the lemma table's forms and lemmas) that can be
-    modifiers, those of MIN_PART letters or more (shorter ones would only be listed and skipped).
+def _known_trie(known: set[str]):  # noqa: ANN201 - a marisa_trie.Trie
+    """A marisa trie of the words of ``known`` (``Lexicon``'s words: derived from the lemma table
+    alone, which is what names the cached copy) that can be modifiers, those of MIN_PART letters
+    or more (shorter ones would only be listed and skipped).
 
     It is memory-mapped from samskab's cache folder (``pipeline.models.state_cache.cache_dir``)
     when a copy is there: building one takes a quarter of a second per process, mapping it none,

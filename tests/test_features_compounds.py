@@ -110,3 +110,21 @@ def test_split_equals_reference_on_100k_novel_compounds():
     words = _novel_compounds(100_000, seed=2)
     assert len(set(words)) > 95_000
     assert [fast.parts(w) for w in words] == [ref.parts(w) for w in words]
+
+
+def test_known_trie_is_cached_mapped_and_rebuilt_when_damaged(tmp_path, monkeypatch):  # noqa: ANN001
+    """The prefix trie is built once, saved to the cache folder and mapped from there; a damaged copy
+    is rebuilt, and with caching off it is built in memory; all list the same known modifiers."""
+    from pipeline.features import _known_trie
+
+    monkeypatch.setenv("SAMSKAB_CACHE_DIR", str(tmp_path))
+    known = {"ab", "borg", "borger", "borgerbudget", "budget", "midler"}
+    want = ["borg", "borger", "borgerbudget"]  # "ab" is shorter than MIN_PART: never a modifier
+    assert _known_trie(known).prefixes("borgerbudgetmidler") == want
+    (saved,) = tmp_path.glob("known-trie-*.marisa")
+    assert _known_trie(known).prefixes("borgerbudgetmidler") == want  # mapped from the saved copy
+    saved.write_bytes(b"damaged")
+    assert _known_trie(known).prefixes("borgerbudgetmidler") == want
+    assert saved.read_bytes() != b"damaged"  # rebuilt and saved again
+    monkeypatch.setenv("SAMSKAB_CACHE_DIR", "")
+    assert _known_trie(known).prefixes("borgerbudgetmidler") == want

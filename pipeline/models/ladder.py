@@ -370,7 +370,7 @@ class LadderBackend(Backend):
             return BatchOutput(rung, act, [[] for _ in texts], vocab)
         if self.reference:
             return BatchOutput(rung, act, self._evidence(texts, sentences, rung.argmax(1), xs, owner, evidence_k))
-        from pipeline.models.ladder_fast import evidence
+        from pipeline.models.ladder_evidence import evidence
 
         return BatchOutput(rung, act, evidence(texts, sentences, rung.argmax(1), xs, owner, self.state["contrib"],
                                                self._display_terms(), evidence_k), vocab)

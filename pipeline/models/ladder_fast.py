@@ -1,4 +1,4 @@
-"""Batch-vectorised featuriser and evidence for the ladder backend (issue 15).
+"""Batch-vectorised featuriser for the ladder backend (issue 15).
 
 The reference (``_Featuriser.__call__`` + ``LadderBackend._matrices`` / ``_cue_summary`` /
 ``_evidence``) builds feature-name strings per sentence and looks them up one by one. Here
@@ -9,18 +9,19 @@ with numpy:
   lemma's id for bigrams, the model-vocabulary ids of its features (``w:`` lemma and ``p:``
   compound parts that the model knows) and whether it starts a cue match;
 * a batch is split into sentences and the sentences into white-space chunks; a word never
-  spans white space, so a chunk's word ids are found once per distinct chunk and a batch's
-  word ids are one ``map`` over its chunks; unigram and part features are a ragged gather,
+  spans white space, so each distinct chunk gets, once, an id and a record (its word ids,
+  its vocabulary-cue flags); a batch's chunk ids are one dictionary ``map`` and its word ids
+  a ragged gather over the chunk records; unigram and part features are a ragged gather,
   bigrams are ``prev_lemma * K + lemma`` keys looked up with ``np.searchsorted`` in the
   sorted keys of the model's known bigrams, and the CSR matrices are built from the index
   arrays;
 * cue matches come from the words' one-word cue hits (a ragged gather); multi-word cues are
-  checked in Python where their first word matches (memoised per following words); negation,
+  checked in Python where their first word matches (the next word against the second part,
+  memoised per cue and word; the rest memoised per following words); negation,
   demotion and participation are decided per sentence with numpy, as
   ``CueMatcher.cue_features`` decides them;
-* the vocabulary flag (``rules.has_vocabulary``) is read from the same chunks;
-* evidence is chosen with sorts over the same sparse products (ties broken as
-  ``heapq.nlargest`` breaks them), leaving only the output dicts to Python.
+* the vocabulary flag (``rules.has_vocabulary``) is read from the same chunk records;
+* evidence is chosen from the same sparse products (``pipeline.models.ladder_evidence``).
 
 Texts whose length changes when lower-cased (a few non-Danish letters) take the plain
 per-text analysis, as in ``features.analyse``.
@@ -36,7 +37,7 @@ from typing import Any, NamedTuple
 import numpy as np
 
 from pipeline.features import WORD, WORD_CACHE_LIMIT, _analyse_reference, sentence_spans
-from pipeline.models.base import N_RUNGS, rounded
+from pipeline.models.base import N_RUNGS
 
 ODD = "odd"  # tags the words of a text analysed by the plain path (see __call__)
 NOT_CONTENT = -2  # head id of a word that gives no content feature (function word, number, ...)
@@ -456,63 +457,3 @@ class FastFeaturiser:
         found = self._meta = {"kind": kind, "target": target, "cue_term": cue_term, "cuerung_term": cuerung_term,
                               "actor_term": actor_term}
         return found
-
-
-def evidence(texts: list[str], sentences: list[list[tuple[int, int]]], rungs: np.ndarray, xs: Any, owner: np.ndarray,
-             contrib: np.ndarray, terms: list[str], k: int) -> list[list[dict[str, Any]]]:
-    """``LadderBackend._evidence`` with the choices made by sorting: the top-k sentences of each
-    segment by their stage-1 score for its rung (ties: the earlier sentence, as ``heapq.nlargest``),
-    sentences without features skipped, and each one's top 5 positive pushes (ties: the lower
-    feature index)."""
-    out: list[list[dict[str, Any]]] = [[] for _ in texts]
-    n_s = len(owner)
-    if not n_s:
-        return out
-    row_rung = rungs[owner]
-    scores = np.zeros(n_s)
-    for r in np.unique(row_rung):
-        mask = row_rung == r
-        scores[mask] = xs[mask] @ contrib[r]
-    seg_start = np.concatenate([[0], np.cumsum(np.bincount(owner, minlength=len(texts)))])
-    chosen = _top_per_group(owner, -scores, len(texts), k)  # a segment's sentences are consecutive
-    indptr = xs.indptr
-    lo = indptr[chosen]
-    ln = indptr[chosen + 1] - lo
-    chosen, lo, ln = chosen[ln > 0], lo[ln > 0], ln[ln > 0]
-    total = int(ln.sum())
-    grp = np.repeat(np.arange(len(chosen)), ln)
-    starts = np.cumsum(ln) - ln
-    pos = np.repeat(lo, ln) + (np.arange(total) - np.repeat(starts, ln))
-    pushes = xs.data[pos] * contrib[row_rung[chosen][grp], xs.indices[pos]]
-    # only positive pushes are shown, and they rank before every other push of their sentence,
-    # so the rest can be dropped before sorting (half the entries; the ranks do not change)
-    keep = pushes > 0
-    pos, grp, pushes = pos[keep], grp[keep], pushes[keep]
-    sel = _top_per_group(grp, -pushes, len(chosen), 5)  # ties: index order, which is feature order here
-    n_terms = np.bincount(grp[sel], minlength=len(chosen)).tolist()
-    pairs = [[terms[t], p] for t, p in zip(xs.indices[pos[sel]].tolist(), rounded(pushes[sel], 4), strict=True)]
-    seg_of, first, rung_of = owner[chosen].tolist(), seg_start[owner[chosen]].tolist(), rungs.tolist()
-    at = 0
-    for j, i, f, m, score in zip(chosen.tolist(), seg_of, first, n_terms, rounded(scores[chosen], 4), strict=True):
-        s, e = sentences[i][j - f]
-        out[i].append({"sentence": texts[i][s:e], "score": score, "start": s, "end": e, "rung": rung_of[i],
-                       "terms": pairs[at:at + m]})
-        at += m
-    return out
-
-
-def _top_per_group(grp: np.ndarray, key: np.ndarray, n_groups: int, k: int) -> np.ndarray:
-    """Indices of the ``k`` smallest ``key`` of each group, group by group, ascending, ties in index
-    order: ``np.lexsort((index, key, grp))`` cut at ``k`` per group (``grp`` sorted, ``key`` finite).
-    Groups are small (a sentence's features), so they are sorted as the rows of a padded matrix,
-    a fifth of the time of the lexsort; a batch with a very large group takes the lexsort."""
-    starts = np.searchsorted(grp, np.arange(n_groups))
-    sizes = np.bincount(grp, minlength=n_groups)
-    width = int(sizes.max()) if len(grp) else 0
-    if n_groups * width > 8 * len(grp) + 4096:
-        o = np.lexsort((np.arange(len(grp)), key, grp))
-        return o[np.arange(len(o)) - starts[grp[o]] < k]
-    mat = np.full((n_groups, width), np.inf)
-    mat[grp, np.arange(len(grp)) - starts[grp]] = key
-    top = np.argsort(mat, axis=1, kind="stable")[:, :k]
-    return (starts[:, None] + top)[top < sizes[:, None]]

@@ -228,7 +228,7 @@ def test_batch_featuriser_follows_the_models_state(ladder_dir):  # noqa: ANN001
 def test_top_per_group_equals_the_lexsort_cut(sizes):  # noqa: ANN001
     """Evidence picks the k best of each group (sentences of a segment, features of a sentence);
     the padded-matrix sort equals ``np.lexsort`` cut at k per group, ties in index order included."""
-    from pipeline.models.ladder_fast import _top_per_group
+    from pipeline.models.ladder_evidence import _top_per_group
 
     rng = np.random.default_rng(len(sizes))
     grp = np.repeat(np.arange(len(sizes)), sizes)
