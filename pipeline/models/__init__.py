@@ -11,6 +11,7 @@ from __future__ import annotations
 import datetime as dt
 import importlib
 import json
+from itertools import compress
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -78,6 +79,10 @@ def _files_of(directory: Path, names: list[str]) -> dict[str, str]:
     return out
 
 
+#: The keys ``Model.predict_records`` sets itself (passthrough keys never replace them).
+_ROW_KEYS = frozenset({"id", "rung", "rung_label", "rung_proba", "actors", "actor_proba", "evidence"})
+
+
 @dataclass
 class Model:
     """A loaded model: the backend plus the facts recorded when it was trained."""
@@ -118,17 +123,19 @@ class Model:
         thr = self.actor_threshold
         results = []
         rungs = np.asarray(out.rung_proba).argmax(axis=1).tolist()
-        for rec, rung, rp, ap, ap4, ev in zip(records, rungs, rounded(out.rung_proba, 6), out.actor_proba.tolist(),
-                                               rounded(out.actor_proba, 4), out.evidence, strict=True):
+        taking = (np.asarray(out.actor_proba) >= thr).tolist()
+        extra = [k for k in passthrough if k not in _ROW_KEYS]
+        for rec, rung, rp, took, ap4, ev in zip(records, rungs, rounded(out.rung_proba, 6), taking,
+                                                 rounded(out.actor_proba, 4), out.evidence, strict=True):
             row = {
                 "id": str(rec["id"]), "rung": rung, "rung_label": rung_ids[rung],
                 "rung_proba": rp,
-                "actors": [a for a, p in zip(actor_ids, ap, strict=True) if p >= thr],
+                "actors": list(compress(actor_ids, took)),
                 "actor_proba": dict(zip(actor_ids, ap4, strict=True)),
                 "evidence": ev,
             }
-            for key in passthrough:
-                if key in rec and key not in row:
+            for key in extra:
+                if key in rec:
                     row[key] = rec[key]
             results.append(row)
         if flags is not None:
