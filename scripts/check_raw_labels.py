@@ -19,6 +19,8 @@ GENRES = {"dagsordenspunkt", "referat", "projektbeskrivelse", "politik_strategi"
           "lokalavis", "webside", "budgetforslag"}
 TOPICS = {"aeldre", "skole_dagtilbud", "beskaeftigelse", "social", "sundhed", "klima_miljoe", "plan_byudvikling", "kultur_fritid", "integration", "oekonomi_budget", "teknik_veje"}
 FIELDS = {"id", "text", "rung", "actors", "genre", "topic", "municipality", "year", "source", "annotator", "hard_negative"}
+# counterfactual rewrites (round 5) also name their source segment and the kind of rewrite
+OPTIONAL = {"counterfactual_of", "flip"}
 
 
 def shingles(text: str) -> set:
@@ -38,8 +40,8 @@ def main(paths: list[str]) -> int:
                 except json.JSONDecodeError as e:
                     print(f"ERROR {path}:{n}: not JSON ({e})"); errors += 1; continue
                 problems = []
-                if set(rec) != FIELDS:
-                    problems.append(f"fields differ: missing {sorted(FIELDS - set(rec))} extra {sorted(set(rec) - FIELDS)}")
+                if not FIELDS <= set(rec) <= FIELDS | OPTIONAL:
+                    problems.append(f"fields differ: missing {sorted(FIELDS - set(rec))} extra {sorted(set(rec) - FIELDS - OPTIONAL)}")
                 if rec.get("rung") not in (0, 1, 2, 3, 4):
                     problems.append(f"rung {rec.get('rung')!r}")
                 acts = rec.get("actors", [])

@@ -5,10 +5,13 @@ Final labels = the writers' labels (raw/), with the actor lists replaced where t
 adjudication (agreement/adjudicated.jsonl), the actor review under the adjudication
 rules (review/actors.jsonl) or the review of professionals/administration under the
 revised rule adj_3 (review/actors_institutions.jsonl) or of politicians under the
-revised rule adj_1 (review/actors_politicians.jsonl) settled them, applied in that order; ``annotator`` records who decided.
+revised rule adj_1 (review/actors_politicians.jsonl) or the review of the round-5
+counterfactual rewrites (review/actors_counterfactuals.jsonl) settled them, applied in that
+order; ``annotator`` records who decided.
 
 Splits are stratified by rung and grouped: segments whose word 3-gram Jaccard
-similarity is >= 0.3 are put in one group, and a group never crosses splits.
+similarity is >= 0.3 are put in one group, a counterfactual rewrite (``counterfactual_of``)
+joins the group of the segment it was made from, and a group never crosses splits.
 Append-only: a segment already in a split file stays there (so scores before and after a
 new writing round are measured on the same dev and test segments); a new group joins the
 split of any placed member, else the split furthest below its share for its rung.
@@ -45,6 +48,10 @@ def groups_of(records: list[dict]) -> list[int]:
             i = parent[i]
         return i
 
+    position = {r["id"]: i for i, r in enumerate(records)}
+    for i, r in enumerate(records):  # a counterfactual rewrite stays with the segment it was made from
+        if r.get("counterfactual_of") in position:
+            parent[find(i)] = find(position[r["counterfactual_of"]])
     sh = [shingles(r["text"]) for r in records]
     index: dict[str, list[int]] = collections.defaultdict(list)
     for i, s in enumerate(sh):
@@ -62,7 +69,8 @@ def main() -> None:
     records = [json.loads(line) for f in sorted(glob.glob(str(RAW / "*.jsonl"))) for line in open(f, encoding="utf-8") if line.strip()]
     overrides = [("adjudicated", OUT / "agreement" / "adjudicated.jsonl"), ("actor-review", OUT / "review" / "actors.jsonl"),
                  ("institution-review", OUT / "review" / "actors_institutions.jsonl"),
-                 ("politicians-review", OUT / "review" / "actors_politicians.jsonl")]
+                 ("politicians-review", OUT / "review" / "actors_politicians.jsonl"),
+                 ("counterfactual-review", OUT / "review" / "actors_counterfactuals.jsonl")]
     for who, path in overrides:
         if not path.is_file():
             continue

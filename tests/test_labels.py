@@ -96,7 +96,19 @@ def test_no_near_duplicates_cross_splits():
 def test_splits_are_disjoint_and_stratified():
     ids = [set(r["id"] for r in rows) for rows in SPLITS.values()]
     assert not (ids[0] & ids[1]) and not (ids[0] & ids[2]) and not (ids[1] & ids[2])
+    # counterfactual rewrites follow the segment they were made from, so stratification is
+    # checked on the segments written on their own
+    original = [r for r in ALL if not r.get("counterfactual_of")]
     for split in ("dev", "test"):
-        share = [sum(r["rung"] == k for r in SPLITS[split]) / len(SPLITS[split]) for k in range(5)]
-        overall = [sum(r["rung"] == k for r in ALL) / len(ALL) for k in range(5)]
+        rows = [r for r in SPLITS[split] if not r.get("counterfactual_of")]
+        share = [sum(r["rung"] == k for r in rows) / len(rows) for k in range(5)]
+        overall = [sum(r["rung"] == k for r in original) / len(original) for k in range(5)]
         assert all(abs(a - b) < 0.05 for a, b in zip(share, overall))
+
+
+@needs_data
+def test_counterfactual_rewrites_share_their_sources_split():
+    split_of = {r["id"]: s for s, rows in SPLITS.items() for r in rows}
+    rewrites = [r for r in ALL if r.get("counterfactual_of")]
+    for r in rewrites:
+        assert split_of[r["id"]] == split_of[r["counterfactual_of"]], r["id"]
