@@ -166,6 +166,28 @@ def dumps_jsonl(records: Iterable[dict[str, Any]], *, errors: str = "strict") ->
     return b"".join(out)
 
 
+def lone_surrogate(value: Any, where: str = "") -> str | None:
+    """Where a parsed JSON value holds a lone surrogate (a ``"\\ud800"`` escape parses to one),
+    e.g. "field 'text' holds a lone surrogate (U+D800) at character 12"; None when it holds none."""
+    if isinstance(value, str):
+        try:
+            value.encode("utf-8")
+        except UnicodeEncodeError as e:
+            return f"{where or 'the value'} holds a lone surrogate (U+{ord(value[e.start]):04X}) at character {e.start}"
+        return None
+    if isinstance(value, dict):
+        for key, item in value.items():
+            found = lone_surrogate(key, "a field name") or lone_surrogate(item, f"field {key!r}")
+            if found:
+                return found
+    elif isinstance(value, list):
+        for item in value:
+            found = lone_surrogate(item, where)
+            if found:
+                return found
+    return None
+
+
 @functools.lru_cache(maxsize=1)
 def _orjson() -> Any:
     import orjson
@@ -219,6 +241,10 @@ def iter_numbered(path: str | Path, *, on_bad: Callable[[int, str], None] | None
                     continue
                 if not isinstance(record, dict):
                     bad(n, f"each line must be a JSON object, not {type(record).__name__}")
+                    continue
+                surrogate = lone_surrogate(record)  # orjson refuses them; the standard library lets them through
+                if surrogate:
+                    bad(n, f"{surrogate}, which is not text (UTF-8 cannot hold it); fix or drop that escape")
                     continue
                 yield n, record
     elif fmt == "csv":

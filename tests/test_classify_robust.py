@@ -78,6 +78,19 @@ def test_cli_summarises_rejects_and_exits_1(tmp_path, tiny_model_dir):
     assert res.exit_code == 1 and "in.jsonl:2" in res.output
 
 
+@pytest.mark.parametrize("line", ['{"id": "s", "text": "Borgerne blev inviteret \\ud800 til dialogmøde."}',
+                                  '{"id": "s", "text": "ok", "meta": {"\\udfff": 1}}'])
+@pytest.mark.parametrize("workers", [1, 2])
+def test_a_lone_surrogate_escape_is_a_rejected_line_not_a_crash(tmp_path, tiny_model_dir, line, workers):
+    src = _lines(tmp_path / "in.jsonl", [_rec("a"), line, _rec("b")])
+    out = tmp_path / "p.jsonl"
+    res = CliRunner().invoke(app, ["classify", str(src), "--out", str(out), "--model", str(tiny_model_dir), "--workers", str(workers)])
+    assert res.exit_code == 1 and "Traceback" not in res.output
+    assert "line 2" in res.output and "lone surrogate" in res.output
+    assert [r["id"] for r in read_records(out)] == ["a", "b"]
+    assert [r["line"] for r in read_records(tmp_path / "p.jsonl.rejects.jsonl")] == [2]
+
+
 @pytest.mark.parametrize("encoding,bom", [("cp1252", b""), ("utf-8", b"\xef\xbb\xbf")])
 def test_csv_in_cp1252_or_with_bom_is_decoded_as_ingest_does(tmp_path, tiny_model_dir, encoding, bom):
     text = "Ældre borgere får hjælp fra hjemmeplejen til selv at klare de daglige gøremål, så længe de kan."

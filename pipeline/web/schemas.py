@@ -7,6 +7,7 @@ from enum import Enum
 from pydantic import BaseModel, Field, field_validator
 
 from pipeline.codebook import ACTOR_IDS
+from pipeline.io import lone_surrogate
 from pipeline.records import Evidence
 
 
@@ -63,11 +64,9 @@ class ClassifyRequest(BaseModel):
     @classmethod
     def _valid_unicode(cls, value: str) -> str:
         """JSON may carry lone surrogates (``"\\ud800"``), which are not text; refuse them instead of failing later."""
-        try:
-            value.encode("utf-8")
-        except UnicodeEncodeError as e:
-            raise ValueError(f"the text holds a lone surrogate (U+{ord(value[e.start]):04X}) at character {e.start}; "
-                             "send valid Unicode") from None
+        found = lone_surrogate(value, "the text")
+        if found:
+            raise ValueError(f"{found}; send valid Unicode")
         return value
 
 
