@@ -15,11 +15,17 @@ WAIT_S = 90  # generous: a busy 2-core machine can take many seconds to classify
 
 
 def wait_for(driver, css: str, *, timeout: float = WAIT_S):
-    """The elements matching ``css`` once at least one is on the page (selenium's WebDriverWait)."""
+    """The elements matching ``css`` once the page has loaded and at least one is on it.
+
+    Waiting for ``document.readyState`` first matters on a busy machine: the browser shows a
+    page while it still parses it, and a list read then (the ladder's five definitions) can be short.
+    """
     from selenium.webdriver.common.by import By
     from selenium.webdriver.support import expected_conditions as ec
     from selenium.webdriver.support.ui import WebDriverWait
 
+    WebDriverWait(driver, timeout).until(lambda d: d.execute_script("return document.readyState") == "complete",
+                                         message=f"{driver.current_url} did not finish loading within {timeout} s")
     return WebDriverWait(driver, timeout).until(ec.presence_of_all_elements_located((By.CSS_SELECTOR, css)),
                                                 message=f"nothing matched {css!r} within {timeout} s on {driver.current_url}")
 
