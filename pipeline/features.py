@@ -180,17 +180,16 @@ def _known_trie(known: set[str]):  # noqa: ANN201 - a marisa_trie.Trie
     alone, which is what names the cached copy) that can be modifiers, those of MIN_PART letters
     or more (shorter ones would only be listed and skipped).
 
-    It is memory-mapped from samskab's cache folder (``pipeline.models.state_cache.cache_dir``)
+    It is memory-mapped from samskab's cache folder (``pipeline.cache``)
     when a copy is there: building one takes a quarter of a second per process, mapping it none,
     and processes share the mapped pages. The copy is named after the lemma table file (path,
     size, time), the number of known words, TRIE_FORMAT, MIN_PART and marisa-trie's version."""
     import hashlib
-    import os
     from importlib.metadata import version
 
     import marisa_trie
 
-    from pipeline.models.state_cache import cache_dir
+    from pipeline.cache import cache_dir, write_cached
     from pipeline.nlp import lemma_table_file
 
     path = None
@@ -210,13 +209,7 @@ def _known_trie(known: set[str]):  # noqa: ANN201 - a marisa_trie.Trie
             pass
     trie = marisa_trie.Trie([w for w in known if len(w) >= MIN_PART])
     if path is not None:
-        tmp = path.with_name(f".{path.name}.{os.getpid()}")
-        try:
-            folder.mkdir(parents=True, exist_ok=True)
-            trie.save(str(tmp))
-            os.replace(tmp, path)
-        except (OSError, ValueError, RuntimeError):
-            tmp.unlink(missing_ok=True)
+        write_cached(path, lambda tmp: trie.save(str(tmp)))
     return trie
 
 

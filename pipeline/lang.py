@@ -84,7 +84,7 @@ _MODEL_ARRAYS = ("ptc", "pc", "classes", "nextmove", "out_feat", "nextmove_row")
 
 def _decompressed_model(path: Any) -> Any:
     """py3langid's model is an LZMA-compressed npz (a quarter of a second to decompress at every
-    start); a decompressed copy is kept in samskab's cache folder (``pipeline.models.state_cache``)
+    start); a decompressed copy is kept in samskab's cache folder (``pipeline.cache``)
     as a folder of .npy files, named after the package version and the file's size and time.
     None when caching is off or fails."""
     import lzma
@@ -94,7 +94,7 @@ def _decompressed_model(path: Any) -> Any:
 
     import numpy as np
 
-    from pipeline.models.state_cache import cache_dir
+    from pipeline.cache import cache_dir
 
     folder = cache_dir()
     if folder is None:

@@ -122,9 +122,22 @@ def test_known_trie_is_cached_mapped_and_rebuilt_when_damaged(tmp_path, monkeypa
     want = ["borg", "borger", "borgerbudget"]  # "ab" is shorter than MIN_PART: never a modifier
     assert _known_trie(known).prefixes("borgerbudgetmidler") == want
     (saved,) = tmp_path.glob("known-trie-*.marisa")
-    assert _known_trie(known).prefixes("borgerbudgetmidler") == want  # mapped from the saved copy
+    inode = saved.stat().st_ino
+    assert _known_trie(known).prefixes("borgerbudgetmidler") == want
+    assert saved.stat().st_ino == inode  # mapped from the saved copy, not built and saved again
     saved.write_bytes(b"damaged")
     assert _known_trie(known).prefixes("borgerbudgetmidler") == want
     assert saved.read_bytes() != b"damaged"  # rebuilt and saved again
     monkeypatch.setenv("SAMSKAB_CACHE_DIR", "")
     assert _known_trie(known).prefixes("borgerbudgetmidler") == want
+
+
+def test_known_trie_is_built_in_memory_when_the_cache_folder_cannot_be_made(tmp_path, monkeypatch):  # noqa: ANN001
+    from pipeline.features import Lexicon, _known_trie
+
+    blocker = tmp_path / "a-file"
+    blocker.write_text("not a folder")
+    monkeypatch.setenv("SAMSKAB_CACHE_DIR", str(blocker / "samskab"))
+    assert _known_trie({"borger", "budget"}).prefixes("borgerbudget") == ["borger"]
+    assert Lexicon().parts("borgerbudgetmidlerne")  # the whole lexicon loads and splits
+    assert [p.name for p in tmp_path.iterdir()] == ["a-file"]

@@ -10,18 +10,18 @@ arithmetic in numpy, so scikit-learn is not imported at all. A state holding any
 else (another estimator type, non-string dict keys, object arrays) is simply not cached.
 
 The cache can hold nothing but numbers, strings and arrays, so a tampered cache file
-cannot run code; it is only ever used for the model file whose hash names it. Set
-``SAMSKAB_CACHE_DIR`` to move it, or to an empty string to turn it off.
+cannot run code; it is only ever used for the model file whose hash names it. The folder is
+``pipeline.cache.cache_dir()`` (``SAMSKAB_CACHE_DIR`` moves it; empty turns it off).
 """
 
 from __future__ import annotations
 
 import json
-import os
-from pathlib import Path
 from typing import Any
 
 import numpy as np
+
+from pipeline.cache import cache_dir, write_cached
 
 FORMAT = "state-cache-1"
 LR_TYPE = "sklearn.linear_model._logistic.LogisticRegression"
@@ -53,15 +53,6 @@ class FrozenLogisticRegression:
     def predict(self, X: Any) -> np.ndarray:  # noqa: N803
         d = self.decision_function(X)
         return self.classes_[(d > 0).astype(int) if d.ndim == 1 else d.argmax(axis=1)]
-
-
-def cache_dir() -> Path | None:
-    """Where cached states live (None: caching off)."""
-    override = os.environ.get("SAMSKAB_CACHE_DIR")
-    if override is not None:
-        return Path(override) if override else None
-    base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
-    return Path(base) / "samskab"
 
 
 def _key(digest: str) -> str:
@@ -139,10 +130,4 @@ def store(digest: str, state: Any) -> None:
     except TypeError:
         return
     arrays["__tree__"] = np.array(json.dumps(tree))
-    try:
-        folder.mkdir(parents=True, exist_ok=True)
-        tmp = folder / f".{_key(digest)}.{os.getpid()}.npz"
-        np.savez(tmp, **arrays)
-        os.replace(tmp, folder / f"{_key(digest)}.npz")
-    except OSError:
-        return
+    write_cached(folder / f"{_key(digest)}.npz", lambda tmp: np.savez(tmp, **arrays))
