@@ -13,6 +13,7 @@ import collections
 import json
 import re
 import sys
+from pathlib import Path
 
 ACTORS = ["politicians", "administration", "professionals", "citizens", "civil_society", "businesses"]
 GENRES = {"dagsordenspunkt", "referat", "projektbeskrivelse", "politik_strategi", "hoeringsnotat", "evaluering", "kommunal_nyhed",
@@ -21,6 +22,8 @@ TOPICS = {"aeldre", "skole_dagtilbud", "beskaeftigelse", "social", "sundhed", "k
 FIELDS = {"id", "text", "rung", "actors", "genre", "topic", "municipality", "year", "source", "annotator", "hard_negative"}
 # counterfactual rewrites (round 5) also name their source segment and the kind of rewrite
 OPTIONAL = {"counterfactual_of", "flip"}
+FLIPS = {"G1", "G2", "G3", "G4", "G5", "G6", "R3", "R4", "R6", "RH", "R7", "RS"}
+RAW = Path(__file__).resolve().parent.parent / "data" / "labelled" / "raw"
 
 
 def shingles(text: str) -> set:
@@ -55,6 +58,11 @@ def main(paths: list[str]) -> int:
                     problems.append(f"year {rec.get('year')!r}")
                 if rec.get("hard_negative") and rec.get("rung") != 0:
                     problems.append("hard_negative only for rung 0")
+                if "counterfactual_of" in rec or "flip" in rec:
+                    if rec.get("rung") != 0:
+                        problems.append("a counterfactual rewrite must be rung 0")
+                    if str(rec.get("flip", "")).split(" ")[0] not in FLIPS:
+                        problems.append(f"flip {rec.get('flip')!r} (one of {sorted(FLIPS)})")
                 if len(str(rec.get("text", "")).split()) < 15:
                     problems.append("text shorter than 15 words")
                 if problems:
@@ -65,11 +73,16 @@ def main(paths: list[str]) -> int:
     for i, c in ids.items():
         if c > 1:
             print(f"ERROR duplicate id {i} ({c} times)"); errors += 1
+    raw_ids = {json.loads(line).get("id") for f in RAW.glob("*.jsonl") for line in open(f, encoding="utf-8") if line.strip()}
+    for r in records:
+        if r.get("counterfactual_of") and r["counterfactual_of"] not in raw_ids | set(ids):
+            print(f"ERROR {r['_where']} id={r.get('id')}: counterfactual_of {r['counterfactual_of']!r} is no segment in {RAW}"); errors += 1
     sh = [shingles(r.get("text", "")) for r in records]
     for i in range(len(records)):
         for j in range(i + 1, len(records)):
             a, b = sh[i], sh[j]
-            if a and b and len(a & b) / len(a | b) >= 0.5:
+            pair = records[i].get("counterfactual_of") == records[j].get("id") or records[j].get("counterfactual_of") == records[i].get("id")
+            if a and b and not pair and len(a & b) / len(a | b) >= 0.5:  # a rewrite may stay close to its source
                 print(f"NEAR-DUPLICATE {records[i]['id']} ~ {records[j]['id']} ({records[i]['_where']} / {records[j]['_where']})"); errors += 1
     print(f"records: {len(records)}")
     for key in ("rung", "genre", "topic", "municipality", "year"):

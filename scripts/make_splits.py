@@ -50,7 +50,9 @@ def groups_of(records: list[dict]) -> list[int]:
 
     position = {r["id"]: i for i, r in enumerate(records)}
     for i, r in enumerate(records):  # a counterfactual rewrite stays with the segment it was made from
-        if r.get("counterfactual_of") in position:
+        if r.get("counterfactual_of"):
+            if r["counterfactual_of"] not in position:
+                raise SystemExit(f"{r['id']}: counterfactual_of {r['counterfactual_of']!r} is not a segment in raw/")
             parent[find(i)] = find(position[r["counterfactual_of"]])
     sh = [shingles(r["text"]) for r in records]
     index: dict[str, list[int]] = collections.defaultdict(list)
@@ -93,19 +95,21 @@ def main() -> None:
     for rung in sorted(by_rung):
         gs = sorted(by_rung[rung])
         rng.shuffle(gs)
-        total = sum(len(members[g]) for g in gs)
-        filled = collections.Counter(placed[records[i]["id"]] for g in gs for i in members[g] if records[i]["id"] in placed)
+        # shares count the segments written on their own: rewrites follow their source wherever it goes
+        own = {g: [i for i in members[g] if not records[i].get("counterfactual_of")] for g in gs}
+        total = sum(len(own[g]) for g in gs)
+        filled = collections.Counter(placed[records[i]["id"]] for g in gs for i in own[g] if records[i]["id"] in placed)
         for g in gs:
             already = sorted({placed[records[i]["id"]] for i in members[g] if records[i]["id"] in placed})
             crossing += len(already) > 1
             if already:
                 split_of[g] = already[0]
-                filled[already[0]] += sum(records[i]["id"] not in placed for i in members[g])
+                filled[already[0]] += sum(records[i]["id"] not in placed for i in own[g])
                 continue
             # the split that is furthest below its target share takes the group
             name = min(FRACTIONS, key=lambda s: filled[s] / (FRACTIONS[s] * total))
             split_of[g] = name
-            filled[name] += len(members[g])
+            filled[name] += len(own[g])
     for name in FRACTIONS:
         rows = [records[i] for i in range(len(records))
                 if placed.get(records[i]["id"], split_of[group[i]]) == name]

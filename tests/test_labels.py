@@ -1,5 +1,6 @@
 import json
 import re
+from pathlib import Path
 
 import pytest
 
@@ -112,3 +113,30 @@ def test_counterfactual_rewrites_share_their_sources_split():
     rewrites = [r for r in ALL if r.get("counterfactual_of")]
     for r in rewrites:
         assert split_of[r["id"]] == split_of[r["counterfactual_of"]], r["id"]
+
+
+CHECKER = Path(__file__).resolve().parent.parent / "scripts" / "check_raw_labels.py"
+
+
+@needs_data
+def test_round5_rewrites_pass_the_raw_checker():
+    import glob
+    import subprocess
+    import sys
+
+    files = sorted(glob.glob(str(CHECKER.parent.parent / "data" / "labelled" / "raw" / "h2[0-5]_*.jsonl")))
+    out = subprocess.run([sys.executable, str(CHECKER), *files], capture_output=True, text=True, check=False).stdout
+    assert files and "errors: 0" in out, out[-2000:]
+
+
+def test_raw_checker_flags_a_bad_rewrite(tmp_path):
+    import subprocess
+    import sys
+
+    record = {"id": "zz-0001", "text": " ".join(["ord"] * 20), "rung": 2, "actors": [], "genre": "referat", "topic": "social",
+              "municipality": "Aarhus", "year": 2020, "source": "x", "annotator": "x", "hard_negative": False,
+              "counterfactual_of": "no-such-id", "flip": "Q9"}
+    path = tmp_path / "zz_01.jsonl"
+    path.write_text(json.dumps(record) + "\n", encoding="utf-8")
+    out = subprocess.run([sys.executable, str(CHECKER), str(path)], capture_output=True, text=True, check=False).stdout
+    assert "must be rung 0" in out and "flip 'Q9'" in out and "'no-such-id' is no segment" in out and "errors: 2" in out

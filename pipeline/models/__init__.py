@@ -11,8 +11,8 @@ from __future__ import annotations
 import datetime as dt
 import importlib
 import json
-from itertools import compress
 from dataclasses import dataclass, field
+from itertools import compress
 from pathlib import Path
 from typing import Any
 

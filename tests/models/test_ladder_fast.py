@@ -190,6 +190,11 @@ def test_vocabulary_flags_from_the_fast_path_equal_has_vocabulary(ladder_dir, te
     assert any(flags) and not all(flags)
     rows = model.predict_records([{"id": "a", "text": texts[0], "municipality": "Aarhus"}], passthrough=("municipality",), vocab=True)
     assert list(rows[0])[-2:] == ["municipality", "vocab"]  # after the passthrough keys, as classify writes it
+    # an input field named like an output field never replaces the model's value
+    clash = {key: "from the input" for key in rows[0] if key not in ("id", "municipality")}
+    again = model.predict_records([{"id": "a", "text": texts[0], "municipality": "Aarhus", **clash}],
+                                  passthrough=("municipality", *clash), vocab=True)
+    assert again == rows
 
 
 def test_batch_words_and_sentences_equal_the_analysis(ladder_dir, texts):  # noqa: ANN001
