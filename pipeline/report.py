@@ -301,6 +301,13 @@ def _flatten(data: Any, prefix: str = "") -> list[tuple[str, str]]:
         return out
     if isinstance(data, float):
         return [(prefix, f"{data:.4f}")]
+    if isinstance(data, list) and data and len(data) <= 12 and all(isinstance(d, Mapping) for d in data):
+        # per-rung / per-actor rows: one line per figure, named by the row's rung or actor
+        out = []
+        for i, row in enumerate(data):
+            name = next((f"{k} {row[k]}" for k in ("rung", "actor") if k in row), str(i))
+            out += _flatten({k: v for k, v in row.items() if k not in ("rung", "actor")}, f"{prefix}.{name}")
+        return out
     if isinstance(data, list) and len(data) > 12:
         return [(prefix, f"[{len(data)} values]")]
     return [(prefix, json.dumps(data, ensure_ascii=False) if isinstance(data, list) else str(data))]

@@ -61,6 +61,20 @@ def test_report_model_card_tables_are_html_tables(records, card_model, tmp_path)
     assert "&lt;b&gt;few&lt;/b&gt;" in card  # raw HTML in the card stays text
 
 
+def test_report_metrics_name_each_rung_and_actor_instead_of_dumping_json(records, card_model, tmp_path):
+    import json
+
+    metrics = json.loads((card_model / "metrics.json").read_text(encoding="utf-8"))
+    metrics["dev"] = {"n": 4}
+    metrics["dev"]["per_actor"] = [{"actor": "citizens", "precision": 0.5, "recall": 0.25, "f1": 1 / 3, "support": 8}]
+    metrics["dev"]["per_rung"] = [{"rung": 3, "precision": 0.75, "recall": 1.0, "f1": 0.8571, "support": 4}]
+    (card_model / "metrics.json").write_text(json.dumps(metrics), encoding="utf-8")
+    html = build_report(records, out=tmp_path / "r.html", model_dir=card_model, bootstrap=0).read_text(encoding="utf-8")
+    assert "dev.per_actor.actor citizens.recall</td><td class=\"text\">0.2500" in html
+    assert "dev.per_rung.rung 3.f1</td><td class=\"text\">0.8571" in html
+    assert "&#34;precision&#34;" not in html and '"precision"' not in html
+
+
 def test_report_in_english(records, card_model, tmp_path):
     html = build_report(records, out=tmp_path / "r.html", model_dir=card_model, bootstrap=0, lang="en").read_text(encoding="utf-8")
     assert '<html lang="en">' in html and "<h2>How to read the figures</h2>" in html
