@@ -12,32 +12,29 @@ Usage: python scripts/review_agreement.py
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
-import numpy as np
 from sklearn.metrics import cohen_kappa_score, f1_score
 
 LABELLED = Path(__file__).resolve().parent.parent / "data" / "labelled"
 
 
-def _rows(path: Path) -> list[dict]:
-    return [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
-
-
 def main() -> None:
     from pipeline.codebook import load_codebook
+    from pipeline.io import read_records
+    from pipeline.labels import actor_matrix
 
-    actors = load_codebook().actor_ids
-    final = {r["id"]: r["actors"] for split in ("train", "dev", "test") for r in _rows(LABELLED / f"{split}.jsonl")}
+    codebook = load_codebook()
+    actors = codebook.actor_ids
+    final = {r["id"]: r["actors"] for split in ("train", "dev", "test") for r in read_records(LABELLED / f"{split}.jsonl")}
     before: dict[str, list[str]] = {}
     for name in ("actors_institutions", "actors_politicians"):
-        for r in _rows(LABELLED / "review" / f"{name}.jsonl"):
+        for r in read_records(LABELLED / "review" / f"{name}.jsonl"):
             before.setdefault(r["id"], r["before"])  # the labels as they were before either review
-    blind = _rows(LABELLED / "agreement" / "review_2026-12-06" / "blind_actors.jsonl")
+    blind = read_records(LABELLED / "agreement" / "review_2026-12-06" / "blind_actors.jsonl")
 
-    def matrix(lists) -> np.ndarray:  # noqa: ANN001
-        return np.array([[a in chosen for a in actors] for chosen in lists])
+    def matrix(lists) -> object:  # noqa: ANN001 - actor lists -> the 0/1 matrix labels.actor_matrix makes
+        return actor_matrix([{"actors": chosen} for chosen in lists], codebook)
 
     b = matrix(r["actors"] for r in blind)
     for name, ref in (("final", matrix(final[r["id"]] for r in blind)), ("before review", matrix(before[r["id"]] for r in blind))):

@@ -13,28 +13,25 @@ Usage: python scripts/round5_agreement.py
 from __future__ import annotations
 
 import collections
-import json
 from pathlib import Path
 
-import numpy as np
 from sklearn.metrics import cohen_kappa_score, f1_score
 
 LABELLED = Path(__file__).resolve().parent.parent / "data" / "labelled"
 
 
-def _rows(path: Path) -> list[dict]:
-    return [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
-
-
 def main() -> None:
     from pipeline.codebook import load_codebook
+    from pipeline.io import read_records
+    from pipeline.labels import actor_matrix
 
-    actors = load_codebook().actor_ids
-    final = {r["id"]: r for split in ("train", "dev", "test") for r in _rows(LABELLED / f"{split}.jsonl")}
-    blind = _rows(LABELLED / "agreement" / "round5" / "blind.jsonl")
+    codebook = load_codebook()
+    actors = codebook.actor_ids
+    final = {r["id"]: r for split in ("train", "dev", "test") for r in read_records(LABELLED / f"{split}.jsonl")}
+    blind = read_records(LABELLED / "agreement" / "round5" / "blind.jsonl")
 
-    def matrix(lists) -> np.ndarray:  # noqa: ANN001
-        return np.array([[a in chosen for a in actors] for chosen in lists])
+    def matrix(lists) -> object:  # noqa: ANN001 - actor lists -> the 0/1 matrix labels.actor_matrix makes
+        return actor_matrix([{"actors": chosen} for chosen in lists], codebook)
 
     for name, keep in (("rewrites", lambda r: final[r["id"]].get("counterfactual_of")),
                        ("concrete originals", lambda r: not final[r["id"]].get("counterfactual_of"))):
